@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createServices } from './app-services.js';
+import type { Config } from './config.js';
+import { registerDocs } from './http/plugins/docs.js';
+import { installErrorHandler } from './http/plugins/error-handler.js';
+import { installValidators } from './http/plugins/validation.js';
+import { customerRoutes } from './http/routes/customers.js';
+import { healthRoutes } from './http/routes/health.js';
+import { paymentIntentRoutes } from './http/routes/payment-intents.js';
+import { paymentMethodRoutes } from './http/routes/payment-methods.js';
+import { refundRoutes } from './http/routes/refunds.js';
+import type { PaymentProcessor } from './processors/processor.js';
+import type { Database } from './store/database.js';
+
+export interface AppDeps {
+  db: Database;
+  processor: PaymentProcessor;
+}
+
+/** Fields that must never reach a log line. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.client_secret',
+  '*.clientSecret',
+];
+
+export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
+  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+}
+
+/** Builds the HTTP application: plugins, routes and the one error handler. Tests use it through `inject`. */
+export async function buildApp(
+  config: Config,
+  deps: AppDeps,
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidators(app);
+  installErrorHandler(app);
+  // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await registerDocs(app);
+  const services = createServices(deps.db, deps.processor, app.log);
+  await app.register(healthRoutes, { db: deps.db });
+  await app.register(customerRoutes, { services });
+  await app.register(paymentMethodRoutes, { services });
+  await app.register(paymentIntentRoutes, { services });
+  await app.register(refundRoutes, { services });
+  return app;
+}

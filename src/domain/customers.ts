@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { PaymentProcessor } from '../processors/processor.js';
+import type { CustomersRepository } from '../store/customers-repository.js';
+import type { Customer } from './models.js';
+import { toAppError, type Logger } from './processor-errors.js';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** A customer known to the processor: its `processorCustomerId` is set. */
+export type ActiveCustomer = Customer & { processorCustomerId: string };
+
+export class CustomerService {
+  constructor(
+    private readonly customers: CustomersRepository,
+    private readonly processor: PaymentProcessor,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * One customer per email, whatever its case. The row is written first and the processor is asked
+   * with a key derived from it, so concurrent or retried creations end with one processor customer.
+   */
+  async create(input: { email: string; name: string | null }): Promise<{ customer: ActiveCustomer; created: boolean }> {
+    const emailNormalized = normalizeEmail(input.email);
+    const existing = await this.customers.findByNormalizedEmail(emailNormalized);
+    if (existing && isActive(existing)) return { customer: existing, created: false };
+
+    const inserted = existing
+      ? null
+      : await this.customers.insertPending({ id: randomUUID(), email: input.email.trim(), emailNormalized, name: input.name });
+    const pending = inserted ?? existing ?? (await this.customers.findByNormalizedEmail(emailNormalized));
+    if (!pending) throw new Error(`customer row for ${emailNormalized} vanished`);
+    if (isActive(pending)) return { customer: pending, created: false };
+
+    try {
+      const found = await this.processor.findCustomerByEmail(pending.email);
+      const processorCustomer =
+        found ??
+        (await this.processor.createCustomer(
+          { email: pending.email, name: pending.name, metadata: { customer_ref: pending.id } },
+          `customer-create:${pending.id}`,
+        ));
+      const customer = await this.customers.setProcessorId(pending.id, processorCustomer.id);
+      return { customer: customer as ActiveCustomer, created: inserted !== null };
+    } catch (error) {
+      throw toAppError(error, 'customer_not_found', this.logger);
+    }
+  }
+
+  async getByEmail(email: string): Promise<ActiveCustomer> {
+    const customer = await this.customers.findByNormalizedEmail(normalizeEmail(email));
+    if (!customer || !isActive(customer)) throw new AppError('customer_not_found', `No customer with email ${email}`);
+    return customer;
+  }
+
+  /** Finds a customer by the id clients use (cus_...). */
+  async getByCustomerId(customerId: string): Promise<ActiveCustomer> {
+    const customer = await this.customers.findByProcessorId(customerId);
+    if (!customer || !isActive(customer)) throw new AppError('customer_not_found', `No customer with id ${customerId}`);
+    return customer;
+  }
+}
+
+function isActive(customer: Customer): customer is ActiveCustomer {
+  return customer.processorCustomerId !== null;
+}

@@ -1,0 +1,72 @@
+import type { PaymentStatus } from './payment-state.js';
+
+/** A customer of ours; `processorCustomerId` (cus_...) is the id clients see, null until the processor has answered. */
+export interface Customer {
+  id: string;
+  processorCustomerId: string | null;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+}
+
+/** A card saved for a customer. Only the processor's token and display details: never a card number. */
+export interface SavedCard {
+  id: string;
+  customerId: string;
+  brand: string;
+  last4: string;
+  expMonth: number | null;
+  expYear: number | null;
+  cardholderName: string | null;
+  isDefault: boolean;
+  createdAt: Date;
+}
+
+export type CaptureMethod = 'automatic' | 'manual';
+
+export interface Payment {
+  id: string;
+  processor: string;
+  processorPaymentIntentId: string | null;
+  customerId: string;
+  /** The customer's id as clients know it (cus_...). */
+  customerProcessorId: string | null;
+  paymentMethodId: string;
+  orderId: string | null;
+  amount: number;
+  currency: string;
+  captureMethod: CaptureMethod;
+  status: PaymentStatus;
+  amountCapturable: number;
+  amountReceived: number;
+  /** Sum of the payment's succeeded refunds. */
+  amountRefunded: number;
+  description: string | null;
+  returnUrl: string | null;
+  clientSecret: string | null;
+  nextAction: Record<string, unknown> | null;
+  failureCode: string | null;
+  declineCode: string | null;
+  failureMessage: string | null;
+  captureBefore: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const REFUND_STATUSES = ['unknown', 'pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/** Refund statuses whose amount is spoken for: they count against what is left to refund. */
+export const REFUND_HOLDING_STATUSES: readonly RefundStatus[] = ['unknown', 'pending', 'requires_action', 'succeeded'];
+
+export interface Refund {
+  id: string;
+  processorRefundId: string | null;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: RefundStatus;
+  failureReason: string | null;
+  createdAt: Date;
+}

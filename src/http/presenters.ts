@@ -1,0 +1,69 @@
+import { formatCardExpiry } from '../domain/cards.js';
+import type { Payment, Refund, SavedCard } from '../domain/models.js';
+
+// Domain objects in the API document's field names. Routes answer only through these.
+
+export function presentAttachedCard(card: SavedCard) {
+  return { payment_method_id: card.id, card_last4: card.last4, card_brand: card.brand };
+}
+
+export function presentSavedCard(card: SavedCard) {
+  return {
+    payment_method_id: card.id,
+    card_last4: card.last4,
+    card_brand: card.brand,
+    cardholder_name: card.cardholderName,
+    expiry_date: formatCardExpiry(card.expMonth, card.expYear),
+    is_default: card.isDefault,
+  };
+}
+
+/** The creation answer: the document's four fields, plus what the client needs for 3-D Secure or capture. */
+export function presentPaymentIntent(payment: Payment) {
+  return {
+    payment_intent_id: payment.processorPaymentIntentId ?? payment.id,
+    status: payment.status,
+    amount: payment.amount,
+    currency: payment.currency,
+    ...(payment.status === 'requires_action'
+      ? { client_secret: payment.clientSecret ?? undefined, next_action: payment.nextAction ?? undefined }
+      : {}),
+    ...(payment.status === 'requires_capture' && payment.captureBefore
+      ? { capture_before: payment.captureBefore.toISOString() }
+      : {}),
+  };
+}
+
+export function presentPaymentDetails(payment: Payment) {
+  return {
+    payment_intent_id: payment.processorPaymentIntentId,
+    status: payment.status,
+    amount: payment.amount,
+    currency: payment.currency,
+    amount_received: payment.amountReceived,
+    amount_capturable: payment.amountCapturable,
+    amount_refunded: payment.amountRefunded,
+    capture_method: payment.captureMethod,
+    customer_id: payment.customerProcessorId,
+    payment_method_id: payment.paymentMethodId,
+    order_id: payment.orderId,
+    last_payment_error:
+      payment.failureCode || payment.failureMessage
+        ? { code: payment.failureCode, decline_code: payment.declineCode, message: payment.failureMessage }
+        : null,
+    next_action: payment.nextAction,
+    capture_before: payment.captureBefore?.toISOString() ?? null,
+    created_at: payment.createdAt.toISOString(),
+    updated_at: payment.updatedAt.toISOString(),
+  };
+}
+
+export function presentRefund(refund: Refund, paymentIntentId: string) {
+  return {
+    refund_id: refund.processorRefundId ?? refund.id,
+    status: refund.status,
+    amount: refund.amount,
+    currency: refund.currency,
+    payment_intent: paymentIntentId,
+  };
+}

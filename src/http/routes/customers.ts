@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppServices } from '../../app-services.js';
+import { Envelope, errorResponses } from '../schemas/common.js';
+import { CreateCustomerBody, CustomerData, CustomerEmailParams } from '../schemas/customers.js';
+
+export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+  app.post(
+    '/payment/customer',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Create a customer (or answer the existing one for that email)',
+        description: 'One customer per email, whatever its case: a new email answers 201, a known one 200 with the existing id.',
+        body: CreateCustomerBody,
+        response: { 200: Envelope(CustomerData), 201: Envelope(CustomerData), ...errorResponses('processor_unavailable') },
+      },
+    },
+    async (request, reply) => {
+      const { customer, created } = await services.customers.create({ email: request.body.email, name: request.body.name ?? null });
+      return reply.status(created ? 201 : 200).send({ success: true, data: { customerId: customer.processorCustomerId } });
+    },
+  );
+
+  app.get(
+    '/payment/customer/:email',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Find a customer by email',
+        description: 'The email is URL-encoded in the path. 404 means there is no customer yet.',
+        params: CustomerEmailParams,
+        response: { 200: Envelope(CustomerData), ...errorResponses('customer_not_found') },
+      },
+    },
+    async (request) => {
+      const customer = await services.customers.getByEmail(request.params.email);
+      return { success: true as const, data: { customerId: customer.processorCustomerId } };
+    },
+  );
+};

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../errors.js';
+import type { Database } from '../../store/database.js';
+import { sendError } from '../plugins/error-handler.js';
+import { Envelope, errorResponses } from '../schemas/common.js';
+
+const Health = Envelope(Type.Object({ status: Type.String({ examples: ['ok'] }) }));
+
+/** Liveness (the process answers) and readiness (the database answers), at the root and under /payment. */
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  for (const prefix of ['', '/payment']) {
+    app.get(`${prefix}/health`, { schema: { tags: ['health'], summary: 'Alive', response: { 200: Health } } }, async () => ({
+      success: true as const,
+      data: { status: 'ok' },
+    }));
+    app.get(
+      `${prefix}/ready`,
+      { schema: { tags: ['health'], summary: 'Ready: the database answers', response: { 200: Health, ...errorResponses('service_unavailable') } } },
+      async (request, reply) => {
+        try {
+          await db.query('SELECT 1');
+          return { success: true as const, data: { status: 'ready' } };
+        } catch (error) {
+          request.log.warn({ err: error }, 'readiness check failed');
+          return sendError(reply, new AppError('service_unavailable', 'The database does not answer'));
+        }
+      },
+    );
+  }
+};

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppServices } from '../../app-services.js';
+import { presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
+import { Envelope, errorResponses } from '../schemas/common.js';
+import { CreatePaymentIntentBody, PaymentIntentData, PaymentIntentDetails, PaymentIntentParams } from '../schemas/payments.js';
+
+export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+  app.post(
+    '/payment/payment-intent',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Charge a customer\'s card',
+        description:
+          'Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; ' +
+          '`requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined ' +
+          'card is 402 `card_declined` with Stripe\'s `decline_code` (the attempt is recorded; a new attempt for the order is allowed). ' +
+          'An order that already has a live or successful payment is 409 `order_already_paid`.',
+        body: CreatePaymentIntentBody,
+        response: {
+          200: Envelope(PaymentIntentData),
+          ...errorResponses(
+            'invalid_amount', 'amount_below_minimum', 'processor_invalid_request', 'card_declined', 'customer_not_found',
+            'payment_method_not_found', 'order_already_paid', 'processor_unavailable',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const payment = await services.payments.create({
+        amount: body.amount,
+        currency: body.currency,
+        customerId: body.customerId,
+        paymentMethodId: body.paymentMethodId,
+        orderId: body.orderId,
+        description: body.description,
+        returnUrl: body.returnUrl,
+        captureMethod: body.captureMethod,
+      });
+      return { success: true as const, data: presentPaymentIntent(payment) };
+    },
+  );
+
+  app.get(
+    '/payment/payment-intent/:id',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Status of a payment',
+        description: 'What the service knows of a payment intent, for a client whose create call timed out or that waits on 3-D Secure.',
+        params: PaymentIntentParams,
+        response: { 200: Envelope(PaymentIntentDetails), ...errorResponses('payment_intent_not_found') },
+      },
+    },
+    async (request) => {
+      const payment = await services.payments.get(request.params.id);
+      return { success: true as const, data: presentPaymentDetails(payment) };
+    },
+  );
+};

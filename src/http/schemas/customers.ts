@@ -1,0 +1,20 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CustomerId } from './common.js';
+
+export const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'Email address; one customer per email, whatever its case.',
+  examples: ['customer@example.com'],
+});
+
+export const CreateCustomerBody = Type.Object({
+  email: Email,
+  name: Type.Optional(Type.String({ maxLength: 200, description: 'Full name.', examples: ['John Doe'] })),
+});
+export type CreateCustomerBody = Static<typeof CreateCustomerBody>;
+
+export const CustomerEmailParams = Type.Object({ email: Email });
+export type CustomerEmailParams = Static<typeof CustomerEmailParams>;
+
+export const CustomerData = Type.Object({ customerId: CustomerId });

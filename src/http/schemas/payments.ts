@@ -1,0 +1,65 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Amount, Currency, CustomerId, PaymentIntentId, PaymentMethodId } from './common.js';
+
+export const PAYMENT_STATUS_VALUES = [
+  'unknown', 'requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture',
+  'succeeded', 'canceled',
+] as const;
+
+export const CreatePaymentIntentBody = Type.Object({
+  amount: Amount,
+  customerId: CustomerId,
+  paymentMethodId: PaymentMethodId,
+  orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The order paid for; an order is charged at most once.', examples: ['order_1234567890'] })),
+  currency: Type.Optional(Currency),
+  returnUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, description: 'Where 3-D Secure sends the customer back.', examples: ['https://example.com/checkout/complete'] })),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  captureMethod: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('manual')], { description: 'manual: authorize now, capture later.', default: 'automatic' })),
+  automatic_payment_methods: Type.Optional(
+    Type.Object(
+      { enabled: Type.Boolean(), allow_redirects: Type.Optional(Type.Union([Type.Literal('always'), Type.Literal('never')])) },
+      { description: 'Accepted for the web app\'s sake; the service always asks for cards without redirects unless returnUrl is given.' },
+    ),
+  ),
+});
+export type CreatePaymentIntentBody = Static<typeof CreatePaymentIntentBody>;
+
+export const PaymentIntentParams = Type.Object({ id: PaymentIntentId });
+export type PaymentIntentParams = Static<typeof PaymentIntentParams>;
+
+const Status = Type.Union(PAYMENT_STATUS_VALUES.map((s) => Type.Literal(s)), {
+  description: 'Stripe\'s payment intent status; unknown while the processor\'s answer is awaited.',
+});
+
+/** The answer to a payment intent creation: the document's four fields, and what 3-D Secure or capture needs. */
+export const PaymentIntentData = Type.Object({
+  payment_intent_id: PaymentIntentId,
+  status: Status,
+  amount: Amount,
+  currency: Type.String({ examples: ['usd'] }),
+  client_secret: Type.Optional(Type.String({ description: 'For Stripe.js to finish 3-D Secure (requires_action only).' })),
+  next_action: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'What the client must do next (requires_action only).' })),
+  capture_before: Type.Optional(Type.String({ format: 'date-time', description: 'When an authorization lapses (requires_capture only).' })),
+});
+
+export const PaymentIntentDetails = Type.Object({
+  payment_intent_id: Type.Union([PaymentIntentId, Type.Null()]),
+  status: Status,
+  amount: Amount,
+  currency: Type.String({ examples: ['usd'] }),
+  amount_received: Type.Integer(),
+  amount_capturable: Type.Integer(),
+  amount_refunded: Type.Integer(),
+  capture_method: Type.String(),
+  customer_id: Type.Union([CustomerId, Type.Null()]),
+  payment_method_id: PaymentMethodId,
+  order_id: Type.Union([Type.String(), Type.Null()]),
+  last_payment_error: Type.Union([
+    Type.Object({ code: Type.Union([Type.String(), Type.Null()]), decline_code: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Null(),
+  ]),
+  next_action: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+  capture_before: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});

@@ -1,0 +1,18 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { REFUND_REASONS } from '../../domain/refunds.js';
+import { Amount, PaymentIntentId } from './common.js';
+
+export const CreateRefundBody = Type.Object({
+  paymentIntentId: PaymentIntentId,
+  amount: Type.Optional({ ...Amount, description: 'Minor units to refund; default: all that is left.', examples: [1000] }),
+  reason: Type.Optional(Type.Union(REFUND_REASONS.map((r) => Type.Literal(r)), { description: 'customer_requested (same as requested_by_customer), duplicate or fraudulent.' })),
+});
+export type CreateRefundBody = Static<typeof CreateRefundBody>;
+
+export const RefundData = Type.Object({
+  refund_id: Type.String({ examples: ['re_1234567890'] }),
+  status: Type.String({ description: 'succeeded, pending, requires_action, failed, canceled, or unknown while the processor\'s answer is awaited.', examples: ['succeeded'] }),
+  amount: Amount,
+  currency: Type.String({ examples: ['usd'] }),
+  payment_intent: PaymentIntentId,
+});

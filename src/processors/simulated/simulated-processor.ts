@@ -1,0 +1,148 @@
+import type { SimulatedLedger } from '../../store/simulated-ledger.js';
+import {
+  ProcessorError,
+  type CreatePaymentIntentInput,
+  type CreateRefundInput,
+  type PaymentProcessor,
+  type ProcessorPaymentIntent,
+} from '../processor.js';
+import {
+  processorErrorFrom,
+  toProcessorPaymentIntent,
+  toProcessorPaymentMethod,
+  toProcessorRefund,
+} from '../stripe-shapes.js';
+import { SimulatedStripe, SimulatedStripeError } from './simulated-stripe.js';
+
+/** Optional faults to inject around processor calls, for crash and outage tests. */
+export interface SimulatedFaults {
+  /** Called before each operation reaches the simulated processor; throw to make it unreachable. */
+  before?(operation: string): void | Promise<void>;
+  /** Called after an operation took effect; throw to lose its answer. */
+  after?(operation: string): void | Promise<void>;
+}
+
+/** PAYMENT_PROCESSOR=simulated: Stripe's test mode, in process, its state in our own database. */
+export class SimulatedProcessor implements PaymentProcessor {
+  readonly name = 'simulated' as const;
+  private readonly stripe: SimulatedStripe;
+
+  constructor(ledger: SimulatedLedger, private readonly faults: SimulatedFaults = {}) {
+    this.stripe = new SimulatedStripe(ledger);
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    await this.faults.before?.(operation);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      if (error instanceof SimulatedStripeError) throw processorErrorFrom(error.error, error.statusCode, error);
+      throw error;
+    }
+    await this.faults.after?.(operation);
+    return result;
+  }
+
+  async findCustomerByEmail(email: string) {
+    const list = await this.call('customers.list', () => this.stripe.listCustomers({ email, limit: 1 }));
+    const customer = list.data[0];
+    return customer ? { id: customer.id } : null;
+  }
+
+  async createCustomer(input: { email: string; name: string | null; metadata: Record<string, string> }, idempotencyKey: string) {
+    const customer = await this.call('customers.create', () =>
+      this.stripe.createCustomer({ email: input.email, ...(input.name ? { name: input.name } : {}), metadata: input.metadata }, idempotencyKey),
+    );
+    return { id: customer.id };
+  }
+
+  async setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string) {
+    await this.call('customers.update', () =>
+      this.stripe.updateCustomer(customerId, { invoice_settings: { default_payment_method: paymentMethodId } }, idempotencyKey),
+    );
+  }
+
+  async attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string) {
+    const pm = await this.call('payment_methods.attach', () =>
+      this.stripe.attachPaymentMethod(paymentMethodId, { customer: customerId }, idempotencyKey),
+    );
+    return toProcessorPaymentMethod(pm);
+  }
+
+  async retrievePaymentMethod(paymentMethodId: string) {
+    return toProcessorPaymentMethod(await this.call('payment_methods.retrieve', () => this.stripe.retrievePaymentMethod(paymentMethodId)));
+  }
+
+  async detachPaymentMethod(paymentMethodId: string, idempotencyKey: string) {
+    await this.call('payment_methods.detach', () => this.stripe.detachPaymentMethod(paymentMethodId, idempotencyKey));
+  }
+
+  async listPaymentMethods(customerId: string) {
+    const list = await this.call('payment_methods.list', () => this.stripe.listPaymentMethods({ customer: customerId }));
+    return list.data.map(toProcessorPaymentMethod);
+  }
+
+  async createPaymentIntent(input: CreatePaymentIntentInput, idempotencyKey: string): Promise<ProcessorPaymentIntent> {
+    try {
+      const pi = await this.call('payment_intents.create', () =>
+        this.stripe.createPaymentIntent(
+          {
+            amount: input.amount,
+            currency: input.currency,
+            customer: input.customerId,
+            payment_method: input.paymentMethodId,
+            confirm: true,
+            capture_method: input.captureMethod,
+            metadata: input.metadata,
+            ...(input.description ? { description: input.description } : {}),
+            ...(input.returnUrl ? { return_url: input.returnUrl } : {}),
+          },
+          idempotencyKey,
+        ),
+      );
+      return toProcessorPaymentIntent(pi);
+    } catch (error) {
+      // A declined confirmation still made an intent: answer it, with its last error, like Stripe does.
+      const intent = error instanceof ProcessorError && error.cause instanceof SimulatedStripeError ? error.cause.paymentIntent : null;
+      if (intent) return toProcessorPaymentIntent(intent);
+      throw error;
+    }
+  }
+
+  async retrievePaymentIntent(id: string) {
+    return toProcessorPaymentIntent(await this.call('payment_intents.retrieve', () => this.stripe.retrievePaymentIntent(id)));
+  }
+
+  async capturePaymentIntent(id: string, amount: number | null, idempotencyKey: string) {
+    const pi = await this.call('payment_intents.capture', () =>
+      this.stripe.capturePaymentIntent(id, amount === null ? {} : { amount_to_capture: amount }, idempotencyKey),
+    );
+    return toProcessorPaymentIntent(pi);
+  }
+
+  async cancelPaymentIntent(id: string, idempotencyKey: string) {
+    return toProcessorPaymentIntent(
+      await this.call('payment_intents.cancel', () => this.stripe.cancelPaymentIntent(id, {}, idempotencyKey)),
+    );
+  }
+
+  async createRefund(input: CreateRefundInput, idempotencyKey: string) {
+    const refund = await this.call('refunds.create', () =>
+      this.stripe.createRefund(
+        {
+          payment_intent: input.paymentIntentId,
+          amount: input.amount,
+          metadata: input.metadata,
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
+        idempotencyKey,
+      ),
+    );
+    return toProcessorRefund(refund);
+  }
+
+  async retrieveRefund(id: string) {
+    return toProcessorRefund(await this.call('refunds.retrieve', () => this.stripe.retrieveRefund(id)));
+  }
+}

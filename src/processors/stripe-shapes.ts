@@ -1,0 +1,164 @@
+import type { KnownPaymentStatus } from '../domain/payment-state.js';
+import {
+  ProcessorError,
+  type ProcessorPaymentIntent,
+  type ProcessorPaymentMethod,
+  type ProcessorRefund,
+  type ProcessorRefundStatus,
+} from './processor.js';
+
+// The parts of Stripe's objects the service reads. The simulated processor produces these shapes
+// itself and the Stripe processor receives them from the SDK, so both map through the same code.
+
+export interface StripeLikeCustomer {
+  id: string;
+  object: 'customer';
+  email: string | null;
+  name: string | null;
+  metadata: Record<string, string>;
+  invoice_settings: { default_payment_method: string | null };
+  created: number;
+}
+
+export interface StripeLikePaymentMethod {
+  id: string;
+  object: 'payment_method';
+  type: 'card';
+  card: { brand: string; last4: string; exp_month: number; exp_year: number; funding: string; country: string | null } | null;
+  billing_details: { name: string | null; email: string | null };
+  customer: string | null;
+  created: number;
+  metadata: Record<string, string>;
+}
+
+export interface StripeLikeError {
+  type: 'card_error' | 'invalid_request_error' | 'idempotency_error' | 'api_error';
+  code?: string | undefined;
+  decline_code?: string | undefined;
+  message: string;
+  param?: string | undefined;
+}
+
+export interface StripeLikePaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_capturable: number;
+  amount_received: number;
+  currency: string;
+  customer: string | null;
+  payment_method: string | null;
+  status: KnownPaymentStatus;
+  capture_method: 'automatic' | 'automatic_async' | 'manual';
+  client_secret: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  next_action: Record<string, unknown> | null;
+  last_payment_error: (StripeLikeError & { payment_method?: unknown }) | null;
+  latest_charge: string | null;
+  created: number;
+  canceled_at: number | null;
+  cancellation_reason: string | null;
+}
+
+export interface StripeLikeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string | null;
+  reason: string | null;
+  status: ProcessorRefundStatus | null;
+  failure_reason?: string | null;
+  metadata: Record<string, string>;
+  created: number;
+}
+
+/** How long a card authorization holds before it must be captured (Stripe: 7 days for online cards). */
+export const AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 60 * 60;
+
+export function mapPaymentIntentStatus(status: string): KnownPaymentStatus {
+  switch (status) {
+    case 'requires_payment_method':
+    case 'requires_confirmation':
+    case 'requires_action':
+    case 'processing':
+    case 'requires_capture':
+    case 'succeeded':
+    case 'canceled':
+      return status;
+    default:
+      throw new ProcessorError('invalid_request', `The processor answered an unknown payment status "${status}"`);
+  }
+}
+
+export function toProcessorPaymentIntent(pi: StripeLikePaymentIntent): ProcessorPaymentIntent {
+  const status = mapPaymentIntentStatus(pi.status);
+  const error = pi.last_payment_error;
+  return {
+    id: pi.id,
+    status,
+    amount: pi.amount,
+    currency: pi.currency,
+    amountCapturable: pi.amount_capturable,
+    amountReceived: pi.amount_received,
+    captureMethod: pi.capture_method === 'manual' ? 'manual' : 'automatic',
+    clientSecret: pi.client_secret,
+    nextAction: pi.next_action,
+    lastError: error
+      ? { code: error.code ?? 'card_declined', declineCode: error.decline_code ?? null, message: error.message }
+      : null,
+    captureBefore:
+      status === 'requires_capture' ? new Date((pi.created + AUTHORIZATION_VALIDITY_SECONDS) * 1000) : null,
+  };
+}
+
+export function toProcessorPaymentMethod(pm: StripeLikePaymentMethod): ProcessorPaymentMethod {
+  return {
+    id: pm.id,
+    customerId: pm.customer,
+    brand: pm.card?.brand ?? 'unknown',
+    last4: pm.card?.last4 ?? '0000',
+    expMonth: pm.card?.exp_month ?? null,
+    expYear: pm.card?.exp_year ?? null,
+    cardholderName: pm.billing_details.name,
+  };
+}
+
+export function mapRefundStatus(status: string | null): ProcessorRefundStatus {
+  switch (status) {
+    case 'pending':
+    case 'requires_action':
+    case 'succeeded':
+    case 'failed':
+    case 'canceled':
+      return status;
+    case null:
+      return 'pending';
+    default:
+      throw new ProcessorError('invalid_request', `The processor answered an unknown refund status "${status}"`);
+  }
+}
+
+export function toProcessorRefund(refund: StripeLikeRefund): ProcessorRefund {
+  return {
+    id: refund.id,
+    paymentIntentId: refund.payment_intent ?? '',
+    amount: refund.amount,
+    currency: refund.currency,
+    status: mapRefundStatus(refund.status),
+    failureReason: refund.failure_reason ?? null,
+  };
+}
+
+/** One mapping from a Stripe-shaped error (and its HTTP status) to our categories. */
+export function processorErrorFrom(error: StripeLikeError, httpStatus: number, cause?: unknown): ProcessorError {
+  const details = { code: error.code ?? null, declineCode: error.decline_code ?? null, param: error.param ?? null, cause };
+  if (error.type === 'card_error') return new ProcessorError('card_declined', error.message, details);
+  if (error.type === 'idempotency_error') return new ProcessorError('idempotency', error.message, details);
+  if (httpStatus === 404 || error.code === 'resource_missing') return new ProcessorError('not_found', error.message, details);
+  if (httpStatus === 401 || httpStatus === 403) return new ProcessorError('authentication', error.message, details);
+  if (httpStatus === 429) return new ProcessorError('rate_limited', error.message, details);
+  if (httpStatus >= 500 || error.type === 'api_error') return new ProcessorError('unavailable', error.message, details);
+  return new ProcessorError('invalid_request', error.message, details);
+}

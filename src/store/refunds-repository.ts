@@ -1,0 +1,104 @@
+import type { Refund, RefundStatus } from '../domain/models.js';
+import type { PaymentStatus } from '../domain/payment-state.js';
+import type { Database } from './database.js';
+
+interface RefundRow {
+  id: string;
+  processor_refund_id: string | null;
+  payment_id: string;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: RefundStatus;
+  failure_reason: string | null;
+  created_at: Date;
+}
+
+const toRefund = (row: RefundRow): Refund => ({
+  id: row.id,
+  processorRefundId: row.processor_refund_id,
+  paymentId: row.payment_id,
+  amount: row.amount,
+  currency: row.currency,
+  reason: row.reason,
+  status: row.status,
+  failureReason: row.failure_reason,
+  createdAt: row.created_at,
+});
+
+const COLUMNS = 'id, processor_refund_id, payment_id, amount, currency, reason, status, failure_reason, created_at';
+
+/** What a refund decision sees, read under the payment's row lock. */
+export interface RefundableState {
+  status: PaymentStatus;
+  amountReceived: number;
+  currency: string;
+  /** Sum of the payment's refunds that are in flight, pending or succeeded. */
+  amountReserved: number;
+}
+
+export class RefundsRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Locks the payment, lets `decide` choose the amount from what is left, and writes the refund in
+   * status `unknown` before the processor is called. Concurrent refunds of one payment queue on the
+   * lock, so their sum can never pass what was captured.
+   */
+  async reserve(
+    paymentId: string,
+    refund: { id: string; reason: string | null },
+    decide: (state: RefundableState) => number,
+  ): Promise<Refund> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ status: PaymentStatus; amount_received: number; currency: string }>(
+        'SELECT status, amount_received, currency FROM payments WHERE id = $1 FOR UPDATE',
+        [paymentId],
+      );
+      const payment = rows[0]!;
+      const { rows: sums } = await tx.query<{ reserved: number }>(
+        `SELECT COALESCE(SUM(amount), 0)::bigint AS reserved FROM refunds
+         WHERE payment_id = $1 AND status IN ('unknown', 'pending', 'requires_action', 'succeeded')`,
+        [paymentId],
+      );
+      const amount = decide({
+        status: payment.status,
+        amountReceived: payment.amount_received,
+        currency: payment.currency,
+        amountReserved: sums[0]!.reserved,
+      });
+      const inserted = await tx.query<RefundRow>(
+        `INSERT INTO refunds (id, payment_id, amount, currency, reason, status) VALUES ($1, $2, $3, $4, $5, 'unknown')
+         RETURNING ${COLUMNS}`,
+        [refund.id, paymentId, amount, payment.currency, refund.reason],
+      );
+      return toRefund(inserted.rows[0]!);
+    });
+  }
+
+  /** Records the processor's answer on a refund that is still `unknown`; answers the row as it is afterwards. */
+  async recordOutcome(
+    id: string,
+    outcome: { processorRefundId: string | null; status: RefundStatus; failureReason: string | null },
+  ): Promise<Refund> {
+    const { rows } = await this.db.query<RefundRow>(
+      `UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now()
+       WHERE id = $1 AND status IN ('unknown', 'pending', 'requires_action') RETURNING ${COLUMNS}`,
+      [id, outcome.processorRefundId, outcome.status, outcome.failureReason],
+    );
+    return rows[0] ? toRefund(rows[0]) : (await this.findById(id))!;
+  }
+
+  async findById(id: string): Promise<Refund | null> {
+    const { rows } = await this.db.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1`, [id]);
+    return rows[0] ? toRefund(rows[0]) : null;
+  }
+
+  async listForPayment(paymentId: string): Promise<Refund[]> {
+    const { rows } = await this.db.query<RefundRow>(
+      `SELECT ${COLUMNS} FROM refunds WHERE payment_id = $1 ORDER BY created_at DESC, id DESC`,
+      [paymentId],
+    );
+    return rows.map(toRefund);
+  }
+}

@@ -1,0 +1,78 @@
+import type { Database, Queryable } from './database.js';
+
+export type LedgerObjectType = 'customer' | 'payment_method' | 'payment_intent' | 'refund';
+
+export type IdempotencyClaim<R> = { kind: 'new' } | { kind: 'replay'; response: R } | { kind: 'mismatch' };
+
+/** The simulated processor's storage, seen from inside one transaction. */
+export class LedgerTransaction {
+  constructor(private readonly tx: Queryable) {}
+
+  /** Reads an object and locks it until the transaction ends. */
+  async get<T>(id: string, type: LedgerObjectType): Promise<T | null> {
+    const { rows } = await this.tx.query<{ data: T }>(
+      'SELECT data FROM simulated_processor_objects WHERE id = $1 AND type = $2 FOR UPDATE',
+      [id, type],
+    );
+    return rows[0]?.data ?? null;
+  }
+
+  async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {
+    await this.tx.query(
+      'INSERT INTO simulated_processor_objects (id, type, lookup_key, data) VALUES ($1, $2, $3, $4)',
+      [object.id, type, lookupKey, JSON.stringify(object)],
+    );
+  }
+
+  async update(object: { id: string }, lookupKey: string | null): Promise<void> {
+    await this.tx.query('UPDATE simulated_processor_objects SET data = $2, lookup_key = $3 WHERE id = $1', [
+      object.id,
+      JSON.stringify(object),
+      lookupKey,
+    ]);
+  }
+
+  /** Objects of one type under one lookup key, oldest first. */
+  async find<T>(type: LedgerObjectType, lookupKey: string, limit = 100): Promise<T[]> {
+    const { rows } = await this.tx.query<{ data: T }>(
+      'SELECT data FROM simulated_processor_objects WHERE type = $1 AND lookup_key = $2 ORDER BY seq LIMIT $3',
+      [type, lookupKey, limit],
+    );
+    return rows.map((row) => row.data);
+  }
+
+  /**
+   * Claims an idempotency key for this transaction. A concurrent claim of the same key waits on the
+   * primary key until this transaction ends, then sees the stored response.
+   */
+  async claimIdempotencyKey<R>(key: string, fingerprint: string, pending: R): Promise<IdempotencyClaim<R>> {
+    const inserted = await this.tx.query(
+      `INSERT INTO simulated_processor_idempotency_keys (key, fingerprint, response) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, fingerprint, JSON.stringify(pending)],
+    );
+    if (inserted.rowCount === 1) return { kind: 'new' };
+    const { rows } = await this.tx.query<{ fingerprint: string; response: R }>(
+      'SELECT fingerprint, response FROM simulated_processor_idempotency_keys WHERE key = $1',
+      [key],
+    );
+    const row = rows[0]!;
+    return row.fingerprint === fingerprint ? { kind: 'replay', response: row.response } : { kind: 'mismatch' };
+  }
+
+  async saveIdempotencyResponse<R>(key: string, response: R): Promise<void> {
+    await this.tx.query('UPDATE simulated_processor_idempotency_keys SET response = $2 WHERE key = $1', [
+      key,
+      JSON.stringify(response),
+    ]);
+  }
+}
+
+/** Opens ledger transactions on the service's own database. */
+export class SimulatedLedger {
+  constructor(private readonly db: Database) {}
+
+  transaction<T>(fn: (ledger: LedgerTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new LedgerTransaction(tx)));
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { PaymentProcessor } from '../../src/processors/processor.js';
+import { SimulatedProcessor, type SimulatedFaults } from '../../src/processors/simulated/simulated-processor.js';
+import type { Database } from '../../src/store/database.js';
+import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
+import { openTestDatabase, type TestDatabase } from './database.js';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+/** A thin client over `app.inject`: JSON in, parsed JSON out. */
+export class Api {
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly defaultHeaders: Record<string, string> = {},
+  ) {}
+
+  async request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const response = await this.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...this.defaultHeaders, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    let parsed: unknown = response.body;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      // Not JSON (Swagger UI's HTML); the raw text is answered.
+    }
+    return { status: response.statusCode, body: parsed as T, headers: response.headers };
+  }
+
+  get<T = any>(url: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', url, undefined, headers);
+  }
+  post<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', url, body, headers);
+  }
+  put<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PUT', url, body, headers);
+  }
+  delete<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', url, body, headers);
+  }
+
+  withHeaders(headers: Record<string, string>): Api {
+    return new Api(this.app, { ...this.defaultHeaders, ...headers });
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  api: Api;
+  db: Database;
+  database: TestDatabase;
+  config: Config;
+  processor: PaymentProcessor;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Another processor than the simulated one on the test database. */
+  processor?: (db: Database) => PaymentProcessor;
+  faults?: SimulatedFaults;
+}
+
+/** The real application on a fresh test database, with the simulated processor unless told otherwise. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const processor = options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults);
+  const app = await buildApp(config, { db: database.db, processor });
+  await app.ready();
+  return {
+    app,
+    api: new Api(app),
+    db: database.db,
+    database,
+    config,
+    processor,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** An email no other test uses. */
+export function uniqueEmail(prefix = 'customer'): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}@example.com`;
+}
+
+/** A `pm_` id the simulated processor has never seen: a fresh Visa ending 4242. */
+export function newCardToken(): string {
+  return `pm_test${randomBytes(8).toString('hex')}`;
+}
+
+export async function createCustomer(api: Api, email = uniqueEmail(), name = 'John Doe'): Promise<string> {
+  const response = await api.post('/payment/customer', { email, name });
+  if (response.status !== 201) throw new Error(`customer creation answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body.data.customerId;
+}
+
+/** Saves a card and answers its payment_method_id (a test id such as pm_card_visa gets a new id). */
+export async function saveCard(api: Api, customerId: string, paymentMethodId = newCardToken()): Promise<string> {
+  const response = await api.post('/payment/payment-method', { customerId, paymentMethodId });
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`saving a card answered ${response.status}: ${JSON.stringify(response.body)}`);
+  }
+  return response.body.data.payment_method_id;
+}
+
+export async function pay(api: Api, customerId: string, paymentMethodId: string, extra: Record<string, unknown> = {}) {
+  return api.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId, ...extra });
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCustomer, pay, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+
+describe('refunds', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  async function paidIntent(amount = 2500, extra: Record<string, unknown> = {}) {
+    const customerId = await createCustomer(t.api);
+    const card = await saveCard(t.api, customerId);
+    const response = await pay(t.api, customerId, card, { amount, ...extra });
+    assert.equal(response.status, 200);
+    return response.body.data.payment_intent_id as string;
+  }
+
+  const refundRows = async (paymentIntentId: string) =>
+    (await t.db.query<{ amount: number; status: string; reason: string | null; processor_refund_id: string | null }>(
+      `SELECT r.amount, r.status, r.reason, r.processor_refund_id FROM refunds r JOIN payments p ON p.id = r.payment_id
+       WHERE p.processor_payment_intent_id = $1 ORDER BY r.created_at`,
+      [paymentIntentId],
+    )).rows;
+
+  it('refunds part of a payment: the document\'s five fields, a succeeded row, a processor refund', async () => {
+    const paymentIntentId = await paidIntent();
+    const response = await t.api.post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.success, true);
+    assert.deepEqual(Object.keys(response.body.data).sort(), ['amount', 'currency', 'payment_intent', 'refund_id', 'status']);
+    assert.match(response.body.data.refund_id, /^re_[A-Za-z0-9]{24}$/);
+    assert.deepEqual({ ...response.body.data, refund_id: 're' }, {
+      refund_id: 're',
+      status: 'succeeded',
+      amount: 1000,
+      currency: 'usd',
+      payment_intent: paymentIntentId,
+    });
+    assert.deepEqual(await refundRows(paymentIntentId), [
+      { amount: 1000, status: 'succeeded', reason: 'requested_by_customer', processor_refund_id: response.body.data.refund_id },
+    ]);
+    const atProcessor = await t.processor.retrieveRefund(response.body.data.refund_id);
+    assert.deepEqual({ amount: atProcessor.amount, status: atProcessor.status }, { amount: 1000, status: 'succeeded' });
+    const payment = await t.api.get(`/payment/payment-intent/${paymentIntentId}`);
+    assert.equal(payment.body.data.amount_refunded, 1000);
+  });
+
+  it('refunds everything left when no amount is given', async () => {
+    const paymentIntentId = await paidIntent(3000);
+    await t.api.post('/payment/refund', { paymentIntentId, amount: 1000 });
+    const rest = await t.api.post('/payment/refund', { paymentIntentId });
+    assert.equal(rest.status, 200);
+    assert.equal(rest.body.data.amount, 2000);
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.amount), [1000, 2000]);
+  });
+
+  it('accepts Stripe\'s reasons too', async () => {
+    const paymentIntentId = await paidIntent(5000);
+    for (const reason of ['duplicate', 'fraudulent', 'requested_by_customer']) {
+      const response = await t.api.post('/payment/refund', { paymentIntentId, amount: 100, reason });
+      assert.equal(response.status, 200, reason);
+    }
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.reason), ['duplicate', 'fraudulent', 'requested_by_customer']);
+    const bad = await t.api.post('/payment/refund', { paymentIntentId, amount: 100, reason: 'changed_mind' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /reason must be one of "customer_requested", "requested_by_customer", "duplicate", "fraudulent"/);
+  });
+
+  it('never refunds more than what is left: 400 with the amount remaining, nothing written', async () => {
+    const paymentIntentId = await paidIntent(2500);
+    await t.api.post('/payment/refund', { paymentIntentId, amount: 1500 });
+    const over = await t.api.post('/payment/refund', { paymentIntentId, amount: 1001 });
+    assert.equal(over.status, 400);
+    assert.equal(over.body.code, 'refund_exceeds_amount');
+    assert.equal(over.body.amount_remaining, 1000);
+    assert.match(over.body.message, /more than the 1000 \(10\.00 USD\) left to refund/);
+    const exact = await t.api.post('/payment/refund', { paymentIntentId, amount: 1000 });
+    assert.equal(exact.status, 200);
+    const done = await t.api.post('/payment/refund', { paymentIntentId, amount: 1 });
+    assert.equal(done.status, 400);
+    assert.match(done.body.message, /already been refunded in full/);
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.amount), [1500, 1000]);
+  });
+
+  it('concurrent partial refunds never exceed the amount', async () => {
+    const paymentIntentId = await paidIntent(10_000);
+    const responses = await Promise.all([
+      ...Array.from({ length: 12 }, () => t.api.post('/payment/refund', { paymentIntentId, amount: 1000 })),
+      t.api.post('/payment/refund', { paymentIntentId, amount: 10_000 }),
+    ]);
+    assert.ok(responses.every((r) => r.status === 200 || (r.status === 400 && r.body.code === 'refund_exceeds_amount')));
+    const rows = await refundRows(paymentIntentId);
+    const refunded = rows.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0);
+    assert.ok(refunded <= 10_000, `refunded ${refunded}`);
+    assert.equal(rows.length, responses.filter((r) => r.status === 200).length);
+  });
+
+  it('refuses bad amounts, unknown payments and payments that are not succeeded', async () => {
+    const paymentIntentId = await paidIntent();
+    for (const [amount, message] of [
+      [0, /positive/],
+      [-100, /positive/],
+      [10.5, /send 1050/],
+    ] as const) {
+      const response = await t.api.post('/payment/refund', { paymentIntentId, amount });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.code, 'invalid_amount');
+      assert.match(response.body.message, message);
+    }
+    const unknown = await t.api.post('/payment/refund', { paymentIntentId: 'pi_unknown', amount: 100 });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'payment_intent_not_found');
+
+    const customerId = await createCustomer(t.api);
+    const declined = await pay(t.api, customerId, 'pm_card_chargeDeclined');
+    const refundDeclined = await t.api.post('/payment/refund', { paymentIntentId: declined.body.payment_intent_id, amount: 100 });
+    assert.equal(refundDeclined.status, 409);
+    assert.equal(refundDeclined.body.code, 'invalid_state');
+    assert.equal(refundDeclined.body.status, 'requires_payment_method');
+
+    const authorized = await paidIntent(2500, { captureMethod: 'manual' });
+    const refundAuthorized = await t.api.post('/payment/refund', { paymentIntentId: authorized, amount: 100 });
+    assert.equal(refundAuthorized.status, 409);
+    assert.equal(refundAuthorized.body.status, 'requires_capture');
+    assert.deepEqual(await refundRows(paymentIntentId), []);
+  });
+});
