@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createServices } from './app-services.js';
+import { createServices, type AppServices } from './app-services.js';
 import type { Config } from './config.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
+import { installIdempotency } from './http/plugins/idempotency.js';
 import { installValidators } from './http/plugins/validation.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { paymentIntentRoutes } from './http/routes/payment-intents.js';
 import { paymentMethodRoutes } from './http/routes/payment-methods.js';
+import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import type { Database } from './store/database.js';
@@ -57,11 +59,27 @@ export async function buildApp(
   });
 
   await registerDocs(app);
-  const services = createServices(deps.db, deps.processor, app.log);
+  const services = createServices(deps.db, deps.processor, app.log, config);
+  app.decorate('services', services);
+  installIdempotency(app, {
+    keys: services.idempotencyKeys,
+    scopeOf: () => 'anonymous',
+    leaseMs: config.idempotency.leaseMs,
+    waitMs: config.idempotency.waitMs,
+  });
   await app.register(healthRoutes, { db: deps.db });
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });
   await app.register(paymentIntentRoutes, { services });
   await app.register(refundRoutes, { services });
+  await app.register(paymentListRoutes, { services });
+  app.addHook('onClose', () => services.reconciler.stop());
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The use cases and jobs, for the process entry (reconciler) and tests. */
+    services: AppServices;
+  }
 }

@@ -38,6 +38,33 @@ export const EnvSchema = Type.Object({
     default: 'simulated',
     description: 'simulated: in-process, Stripe test-mode behaviour, state in the same database. stripe: the Stripe API.',
   }),
+  RECONCILE_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 30_000,
+    description: 'How often the reconciler looks for payments and refunds whose outcome is unknown (0: only at boot).',
+  }),
+  RECONCILE_GRACE_MS: Type.Integer({
+    minimum: 0,
+    default: 30_000,
+    description: 'How long a row may stay unresolved before the reconciler takes it from the request that wrote it.',
+  }),
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({
+    minimum: 24,
+    maximum: 24 * 30,
+    default: 24,
+    description: 'How long an Idempotency-Key and its answer are remembered.',
+  }),
+  IDEMPOTENCY_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 10_000,
+    description: 'How long a retry waits for the first request with its key to finish before answering 409.',
+  }),
+  IDEMPOTENCY_LEASE_MS: Type.Integer({
+    minimum: 100,
+    default: 120_000,
+    description: 'How long a request holds its Idempotency-Key; a retry after this takes over a key whose request died.',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 10 * 1024 * 1024,
@@ -57,6 +84,8 @@ export interface Config {
   dataDir: string;
   paymentProcessor: Env['PAYMENT_PROCESSOR'];
   bodyLimitBytes: number;
+  reconciler: { intervalMs: number; graceMs: number; leaseMs: number };
+  idempotency: { ttlMs: number; waitMs: number; leaseMs: number };
 }
 
 /** A configuration problem, stated in one line that names the variable. */
@@ -113,5 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     paymentProcessor: e.PAYMENT_PROCESSOR,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    // The reconciler's lease outlives any processor call (its timeout and retries), so two instances never resolve one row at once.
+    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, leaseMs: 120_000 },
+    idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
   };
 }

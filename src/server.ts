@@ -1,10 +1,7 @@
-import { buildApp, loggerOptions } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createProcessor } from './processors/index.js';
-import { openDatabase } from './store/database.js';
-import { migrate } from './store/migrate.js';
+import { startService } from './service.js';
 
-/** Process entry: config → database → migrations → app → listen; closes cleanly on SIGINT/SIGTERM. */
+/** Process entry: config → service → graceful close on SIGINT/SIGTERM. */
 async function main() {
   let config: Config;
   try {
@@ -17,31 +14,19 @@ async function main() {
     throw error;
   }
 
-  const db = await openDatabase(config.database);
-  const applied = await migrate(db);
-  const processor = createProcessor(config, db);
-  const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
-  if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
-
+  const service = await startService(config);
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    service.app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close();
-    await db.close();
+    await service.close();
     clearTimeout(timer);
     process.exit(0);
   };
   process.on('SIGINT', () => void close('SIGINT'));
   process.on('SIGTERM', () => void close('SIGTERM'));
-
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info(
-    { processor: processor.name, database: db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-    `payment service ready: http://localhost:${config.port}/payment/api-docs`,
-  );
 }
 
 main().catch((error) => {

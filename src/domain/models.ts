@@ -49,6 +49,9 @@ export interface Payment {
   declineCode: string | null;
   failureMessage: string | null;
   captureBefore: Date | null;
+  /** A capture or cancel sent to the processor whose answer is not recorded yet. */
+  pendingOperation: 'capture' | 'cancel' | null;
+  pendingAmount: number | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } from '../processors/processor.js';
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
-import type { PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
+import type { ListCursor, PaymentEventSource, PaymentFilter, PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
 import type { CustomerService } from './customers.js';
+import { rowIdFor } from './ids.js';
 import type { CaptureMethod, Payment } from './models.js';
-import { assertAmount, assertChargeable, normalizeCurrency } from './money.js';
-import { canTransition, PAYMENT_STATUSES, type PaymentStatus } from './payment-state.js';
+import { assertAmount, assertChargeable, formatAmount, normalizeCurrency } from './money.js';
+import { assertOperationAllowed, canTransition, PAYMENT_STATUSES, type PaymentStatus } from './payment-state.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 export interface CreatePaymentInput {
@@ -19,6 +19,17 @@ export interface CreatePaymentInput {
   returnUrl?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
 }
+
+/** Who asks, as far as exactly-once goes: the caller's idempotency key, scoped to the caller. */
+export interface RequestContext {
+  requestKey?: string | undefined;
+}
+
+/**
+ * Stripe keeps idempotency keys for 24 hours. A payment whose creation never got an answer and is
+ * older than this is not re-sent blindly (it could charge anew); it is left for a person.
+ */
+const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
 /** The statuses from which the transition table allows a move to `to`. */
 export function statusesThatCanBecome(to: PaymentStatus): PaymentStatus[] {
@@ -40,6 +51,11 @@ export function outcomeFromIntent(intent: ProcessorPaymentIntent): PaymentOutcom
   };
 }
 
+/** True when the processor's view of the payment must be fetched before anything else is done with it. */
+export function needsResolution(payment: Payment): boolean {
+  return payment.status === 'unknown' || payment.status === 'processing' || payment.pendingOperation !== null;
+}
+
 export class PaymentService {
   constructor(
     private readonly customers: CustomerService,
@@ -47,14 +63,16 @@ export class PaymentService {
     private readonly payments: PaymentsRepository,
     private readonly processor: PaymentProcessor,
     private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
    * Charges a customer's card: validate, write the payment (status `unknown`), call the processor
    * with a key derived from that row, record its answer. A declined card is recorded and reported
-   * as `card_declined`; an unreachable processor leaves the row `unknown` for reconciliation.
+   * as `card_declined`; an unreachable processor leaves the row `unknown` for the reconciler. A
+   * retried request (same idempotency key) resumes the payment its first attempt wrote.
    */
-  async create(input: CreatePaymentInput): Promise<Payment> {
+  async create(input: CreatePaymentInput, context: RequestContext = {}): Promise<Payment> {
     const currency = normalizeCurrency(input.currency);
     const amount = assertAmount(input.amount, currency);
     assertChargeable(amount, currency);
@@ -65,7 +83,7 @@ export class PaymentService {
     }
 
     const inserted = await this.payments.insertPending({
-      id: randomUUID(),
+      id: rowIdFor(context.requestKey && `payment:${context.requestKey}`),
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,
@@ -77,33 +95,15 @@ export class PaymentService {
       returnUrl: input.returnUrl ?? null,
     });
     if ('heldBy' in inserted) throw orderAlreadyPaid(input.orderId!, inserted.heldBy);
-    const payment = inserted.payment;
-
-    let intent: ProcessorPaymentIntent;
-    try {
-      intent = await this.processor.createPaymentIntent(
-        {
-          amount,
-          currency,
-          customerId: customer.processorCustomerId,
-          paymentMethodId: input.paymentMethodId,
-          captureMethod: payment.captureMethod,
-          description: payment.description ?? (payment.orderId ? `CommuneDrop order ${payment.orderId}` : null),
-          returnUrl: payment.returnUrl,
-          metadata: {
-            payment_id: payment.id,
-            customer_id: customer.processorCustomerId,
-            ...(payment.orderId ? { order_id: payment.orderId } : {}),
-          },
-        },
-        `pi-create:${payment.id}`,
-      );
-    } catch (error) {
-      throw await this.recordFailure(payment, error);
+    if ('existing' in inserted) {
+      const existing = inserted.existing;
+      if (existing.amount !== amount || existing.currency !== currency || existing.customerId !== customer.id || existing.paymentMethodId !== input.paymentMethodId) {
+        throw new AppError('idempotency_error', 'This idempotency key was first used for a different payment; use a new key for a new payment');
+      }
+      const resumed = existing.status === 'unknown' ? await this.resolve(existing, 'request') : existing;
+      return answerOrDecline(resumed);
     }
-    const recorded = await this.record(payment, outcomeFromIntent(intent));
-    if (recorded.status === 'requires_payment_method' && recorded.failureMessage) throw declined(recorded);
-    return recorded;
+    return answerOrDecline(await this.confirm(inserted.payment, 'request'));
   }
 
   /** Finds a payment by the processor's id (pi_...) or our own. */
@@ -117,9 +117,67 @@ export class PaymentService {
     return payment;
   }
 
+  /** Newest first; one more row than asked tells whether there is a next page. */
+  list(filter: PaymentFilter, limit: number, cursor: ListCursor | null): Promise<Payment[]> {
+    return this.payments.list(filter, limit, cursor);
+  }
+
+  /** Captures all (or `amount` of) an authorization. */
+  async capture(paymentIntentId: string, amount: number | undefined): Promise<Payment> {
+    const payment = await this.current(paymentIntentId);
+    assertOperationAllowed('capture', payment.status);
+    if (amount !== undefined) {
+      assertAmount(amount, payment.currency);
+      if (amount > payment.amountCapturable) {
+        throw new AppError(
+          'invalid_amount',
+          `amount ${amount} is more than the ${payment.amountCapturable} (${formatAmount(payment.amountCapturable, payment.currency)}) authorized`,
+          { param: 'amount' },
+        );
+      }
+    }
+    return this.operate(payment, 'capture', amount ?? null, 'capture');
+  }
+
+  /** Cancels a payment that has not been charged (an authorization, or one awaiting the customer). */
+  async cancel(paymentIntentId: string): Promise<Payment> {
+    const payment = await this.current(paymentIntentId);
+    assertOperationAllowed('cancel', payment.status);
+    return this.operate(payment, 'cancel', null, 'cancel');
+  }
+
+  /**
+   * Asks the processor what became of a payment whose outcome we do not know, and records it:
+   * a lost capture or cancel is sent again with its key, an intent never answered is created again
+   * with its key (the processor answers the first one), a known intent is retrieved, an
+   * authorization past its deadline is canceled.
+   */
+  async resolve(payment: Payment, source: PaymentEventSource): Promise<Payment> {
+    try {
+      if (payment.pendingOperation !== null) {
+        return await this.operate(payment, payment.pendingOperation, payment.pendingAmount, source, true);
+      }
+      if (payment.status === 'requires_capture' && payment.captureBefore && payment.captureBefore <= this.now()) {
+        return await this.operate(payment, 'cancel', null, 'expiry');
+      }
+      if (payment.processorPaymentIntentId !== null) {
+        return await this.record(payment, outcomeFromIntent(await this.processor.retrievePaymentIntent(payment.processorPaymentIntentId)), source);
+      }
+      if (payment.status !== 'unknown') return payment;
+      if (this.now().getTime() - payment.createdAt.getTime() > REPLAY_WINDOW_MS) {
+        this.logger.error({ paymentId: payment.id }, 'payment outcome unknown for too long to replay its creation safely; reconcile it by hand');
+        return payment;
+      }
+      return await this.confirm(payment, source);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw toAppError(error, 'payment_intent_not_found', this.logger);
+    }
+  }
+
   /** Records an outcome through the transition table; a concurrent writer that got there first wins. */
-  async record(payment: Payment, outcome: PaymentOutcome): Promise<Payment> {
-    const result = await this.payments.recordOutcome(payment.id, statusesThatCanBecome(outcome.status), outcome);
+  async record(payment: Payment, outcome: PaymentOutcome, source: PaymentEventSource): Promise<Payment> {
+    const result = await this.payments.recordOutcome(payment.id, statusesThatCanBecome(outcome.status), outcome, source);
     if (!result.updated && result.payment.status !== outcome.status) {
       this.logger.warn(
         { paymentId: payment.id, current: result.payment.status, reported: outcome.status },
@@ -129,29 +187,114 @@ export class PaymentService {
     return result.payment;
   }
 
+  /** The payment as it stands, resolved first if its outcome is not known. */
+  private async current(paymentIntentId: string): Promise<Payment> {
+    const payment = await this.get(paymentIntentId);
+    return needsResolution(payment) ? this.resolve(payment, 'reconciler') : payment;
+  }
+
+  /** Sends the payment's creation to the processor (again, with the same key, when resumed). */
+  private async confirm(payment: Payment, source: PaymentEventSource): Promise<Payment> {
+    const customerProcessorId = payment.customerProcessorId!;
+    let intent: ProcessorPaymentIntent;
+    try {
+      intent = await this.processor.createPaymentIntent(
+        {
+          amount: payment.amount,
+          currency: payment.currency,
+          customerId: customerProcessorId,
+          paymentMethodId: payment.paymentMethodId,
+          captureMethod: payment.captureMethod,
+          description: payment.description ?? (payment.orderId ? `CommuneDrop order ${payment.orderId}` : null),
+          returnUrl: payment.returnUrl,
+          metadata: {
+            payment_id: payment.id,
+            customer_id: customerProcessorId,
+            ...(payment.orderId ? { order_id: payment.orderId } : {}),
+          },
+        },
+        `pi-create:${payment.id}`,
+      );
+    } catch (error) {
+      throw await this.recordCreationFailure(payment, error, source);
+    }
+    return this.record(payment, outcomeFromIntent(intent), source);
+  }
+
   /**
-   * A processor call that failed: when the processor certainly did nothing, the attempt is closed
-   * (canceled, with the reason); when the outcome is unknown, the row stays `unknown`.
+   * Sends a capture or cancel: marked on the row first, so a crash between the processor's answer
+   * and our record leaves a trace the reconciler follows. `resend` repeats an operation already marked.
    */
-  private async recordFailure(payment: Payment, error: unknown): Promise<unknown> {
+  private async operate(
+    payment: Payment,
+    operation: 'capture' | 'cancel',
+    amount: number | null,
+    source: PaymentEventSource,
+    resend = false,
+  ): Promise<Payment> {
+    if (!resend) {
+      const marked = await this.payments.markPendingOperation(payment.id, payment.status, operation, amount);
+      if (!marked) {
+        const now = await this.get(payment.id);
+        throw new AppError('invalid_state', `Payment ${payment.processorPaymentIntentId} changed while it was being ${operation}d; it is now ${now.status}`, { status: now.status });
+      }
+    }
+    const processorId = payment.processorPaymentIntentId!;
+    try {
+      const intent =
+        operation === 'capture'
+          ? await this.processor.capturePaymentIntent(processorId, amount, `pi-capture:${payment.id}`)
+          : await this.processor.cancelPaymentIntent(processorId, `pi-cancel:${payment.id}`);
+      return await this.record(payment, outcomeFromIntent(intent), source);
+    } catch (error) {
+      if (error instanceof ProcessorError && !error.outcomeUnknown) {
+        // Refused outright (already captured or canceled elsewhere, say): record what the processor holds.
+        const latest = await this.processor.retrievePaymentIntent(processorId).catch(() => null);
+        if (latest) await this.record(payment, outcomeFromIntent(latest), source);
+        else await this.payments.clearPendingOperation(payment.id);
+      }
+      throw toAppError(error, 'payment_intent_not_found', this.logger);
+    }
+  }
+
+  /**
+   * A failed creation: when the processor certainly did nothing the attempt is closed (a decline
+   * as requires_payment_method, anything else canceled, with the reason); when the outcome is
+   * unknown the row stays `unknown` for the reconciler.
+   */
+  private async recordCreationFailure(payment: Payment, error: unknown, source: PaymentEventSource): Promise<unknown> {
     if (error instanceof ProcessorError && !error.outcomeUnknown) {
       const declinedCard = error.kind === 'card_declined';
-      const recorded = await this.record(payment, {
-        processorPaymentIntentId: null,
-        status: declinedCard ? 'requires_payment_method' : 'canceled',
-        amountCapturable: 0,
-        amountReceived: 0,
-        clientSecret: null,
-        nextAction: null,
-        failureCode: error.code ?? error.kind,
-        declineCode: error.declineCode,
-        failureMessage: error.message,
-        captureBefore: null,
-      });
+      const recorded = await this.record(
+        payment,
+        {
+          processorPaymentIntentId: null,
+          status: declinedCard ? 'requires_payment_method' : 'canceled',
+          amountCapturable: 0,
+          amountReceived: 0,
+          clientSecret: null,
+          nextAction: null,
+          failureCode: error.code ?? error.kind,
+          declineCode: error.declineCode,
+          failureMessage: error.message,
+          captureBefore: null,
+        },
+        source,
+      );
       if (declinedCard) return declined(recorded);
     }
-    return toAppError(error, 'payment_method_not_found', this.logger);
+    const appError = toAppError(error, 'payment_method_not_found', this.logger);
+    if (appError instanceof AppError && appError.code === 'processor_unavailable') {
+      return new AppError(appError.code, appError.message, { payment_intent_id: payment.processorPaymentIntentId ?? payment.id });
+    }
+    return appError;
   }
+}
+
+/** A declined payment is answered as an error; anything else as the payment. */
+function answerOrDecline(payment: Payment): Payment {
+  if (payment.status === 'requires_payment_method' && payment.failureMessage) throw declined(payment);
+  return payment;
 }
 
 function declined(payment: Payment): AppError {
@@ -164,7 +307,7 @@ function declined(payment: Payment): AppError {
 function orderAlreadyPaid(orderId: string, holder: Payment | null): AppError {
   const state = holder?.status === 'succeeded' ? 'has already been paid' : `already has a payment that is ${holder?.status ?? 'in progress'}`;
   return new AppError('order_already_paid', `Order ${orderId} ${state}; it cannot be charged twice`, {
-    payment_intent_id: holder?.processorPaymentIntentId ?? null,
+    payment_intent_id: holder ? (holder.processorPaymentIntentId ?? holder.id) : null,
     status: holder?.status ?? 'unknown',
   });
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor, type ProcessorRefundReason } from '../processors/processor.js';
 import type { RefundsRepository } from '../store/refunds-repository.js';
+import { rowIdFor } from './ids.js';
 import type { Payment, Refund } from './models.js';
 import { assertAmount, formatAmount } from './money.js';
 import { assertOperationAllowed } from './payment-state.js';
-import type { PaymentService } from './payments.js';
+import { needsResolution, type PaymentService, type RequestContext } from './payments.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 /** Reasons a client may give: the API document's `customer_requested` and Stripe's own three. */
@@ -29,50 +29,78 @@ export class RefundService {
    * (so refunds together never pass what was captured), then the processor is called with a key
    * derived from the row, then its answer is recorded.
    */
-  async create(input: { paymentIntentId: string; amount?: unknown; reason?: RefundReason | undefined }): Promise<{ refund: Refund; payment: Payment }> {
-    const payment = await this.payments.get(input.paymentIntentId);
+  async create(
+    input: { paymentIntentId: string; amount?: unknown; reason?: RefundReason | undefined },
+    context: RequestContext = {},
+  ): Promise<{ refund: Refund; payment: Payment }> {
+    let payment = await this.payments.get(input.paymentIntentId);
     if (input.amount !== undefined) assertAmount(input.amount, payment.currency);
+    if (needsResolution(payment)) payment = await this.payments.resolve(payment, 'reconciler');
     const reason = input.reason ? processorReason(input.reason) : null;
 
-    const reserved = await this.refunds.reserve(payment.id, { id: randomUUID(), reason }, (state) => {
-      assertOperationAllowed('refund', state.status);
-      const remaining = state.amountReceived - state.amountReserved;
-      if (remaining <= 0) {
-        throw new AppError('refund_exceeds_amount', `Payment ${input.paymentIntentId} has already been refunded in full (${formatAmount(state.amountReceived, state.currency)})`, {
-          amount_remaining: 0,
-        });
-      }
-      const amount = (input.amount as number | undefined) ?? remaining;
-      if (amount > remaining) {
-        throw new AppError(
-          'refund_exceeds_amount',
-          `amount ${amount} is more than the ${remaining} (${formatAmount(remaining, state.currency)}) left to refund on payment ${input.paymentIntentId}`,
-          { param: 'amount', amount_remaining: remaining },
-        );
-      }
-      return amount;
-    });
+    const reserved = await this.refunds.reserve(
+      payment.id,
+      { id: rowIdFor(context.requestKey && `refund:${context.requestKey}`), reason },
+      (state) => {
+        assertOperationAllowed('refund', state.status);
+        const remaining = state.amountReceived - state.amountReserved;
+        if (remaining <= 0) {
+          throw new AppError(
+            'refund_exceeds_amount',
+            `Payment ${input.paymentIntentId} has already been refunded in full (${formatAmount(state.amountReceived, state.currency)})`,
+            { amount_remaining: 0 },
+          );
+        }
+        const amount = (input.amount as number | undefined) ?? remaining;
+        if (amount > remaining) {
+          throw new AppError(
+            'refund_exceeds_amount',
+            `amount ${amount} is more than the ${remaining} (${formatAmount(remaining, state.currency)}) left to refund on payment ${input.paymentIntentId}`,
+            { param: 'amount', amount_remaining: remaining },
+          );
+        }
+        return amount;
+      },
+    );
+    const refund = reserved.created || reserved.refund.status === 'unknown' ? await this.send(reserved.refund, payment) : reserved.refund;
+    return { refund, payment: await this.payments.get(payment.id) };
+  }
 
+  async list(paymentIntentId: string): Promise<{ payment: Payment; refunds: Refund[] }> {
+    const payment = await this.payments.get(paymentIntentId);
+    return { payment, refunds: await this.refunds.listForPayment(payment.id) };
+  }
+
+  /** Asks the processor what became of a refund whose outcome is unknown or pending, and records it. */
+  async resolve(refund: Refund): Promise<Refund> {
+    if (refund.processorRefundId === null) {
+      return this.send(refund, await this.payments.get(refund.paymentId));
+    }
+    try {
+      const result = await this.processor.retrieveRefund(refund.processorRefundId);
+      return await this.refunds.recordOutcome(refund.id, { processorRefundId: result.id, status: result.status, failureReason: result.failureReason });
+    } catch (error) {
+      throw toAppError(error, 'refund_not_found', this.logger);
+    }
+  }
+
+  /** Sends a reserved refund to the processor (again, with the same key, when resumed) and records the answer. */
+  private async send(refund: Refund, payment: Payment): Promise<Refund> {
     try {
       const result = await this.processor.createRefund(
         {
           paymentIntentId: payment.processorPaymentIntentId!,
-          amount: reserved.amount,
-          reason,
-          metadata: { refund_id: reserved.id, payment_id: payment.id, ...(payment.orderId ? { order_id: payment.orderId } : {}) },
+          amount: refund.amount,
+          reason: refund.reason as ProcessorRefundReason | null,
+          metadata: { refund_id: refund.id, payment_id: payment.id, ...(payment.orderId ? { order_id: payment.orderId } : {}) },
         },
-        `re-create:${reserved.id}`,
+        `re-create:${refund.id}`,
       );
-      const refund = await this.refunds.recordOutcome(reserved.id, {
-        processorRefundId: result.id,
-        status: result.status,
-        failureReason: result.failureReason,
-      });
-      return { refund, payment: await this.payments.get(payment.id) };
+      return await this.refunds.recordOutcome(refund.id, { processorRefundId: result.id, status: result.status, failureReason: result.failureReason });
     } catch (error) {
       if (error instanceof ProcessorError && !error.outcomeUnknown) {
         // The processor refused it, so the reserved amount is free again.
-        await this.refunds.recordOutcome(reserved.id, { processorRefundId: null, status: 'failed', failureReason: error.message });
+        await this.refunds.recordOutcome(refund.id, { processorRefundId: null, status: 'failed', failureReason: error.message });
       }
       throw toAppError(error, 'payment_intent_not_found', this.logger);
     }

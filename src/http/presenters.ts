@@ -67,3 +67,12 @@ export function presentRefund(refund: Refund, paymentIntentId: string) {
     payment_intent: paymentIntentId,
   };
 }
+
+export function presentRefundDetails(refund: Refund, paymentIntentId: string) {
+  return {
+    ...presentRefund(refund, paymentIntentId),
+    reason: refund.reason,
+    failure_reason: refund.failureReason,
+    created_at: refund.createdAt.toISOString(),
+  };
+}

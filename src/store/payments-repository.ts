@@ -1,8 +1,10 @@
 import type { CaptureMethod, Payment } from '../domain/models.js';
 import type { PaymentStatus } from '../domain/payment-state.js';
-import type { Queryable } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 interface PaymentRow {
+  pending_operation: 'capture' | 'cancel' | null;
+  pending_amount: number | null;
   id: string;
   processor: string;
   processor_payment_intent_id: string | null;
@@ -52,6 +54,8 @@ const toPayment = (row: PaymentRow): Payment => ({
   declineCode: row.decline_code,
   failureMessage: row.failure_message,
   captureBefore: row.capture_before,
+  pendingOperation: row.pending_operation,
+  pendingAmount: row.pending_amount,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -83,11 +87,24 @@ export type PaymentOutcome = Pick<
   | 'failureCode' | 'declineCode' | 'failureMessage' | 'captureBefore'
 >;
 
-export class PaymentsRepository {
-  constructor(private readonly db: Queryable) {}
+/** Who moved a payment: the request that created or changed it, or the reconciler. */
+export type PaymentEventSource = 'request' | 'capture' | 'cancel' | 'reconciler' | 'expiry';
 
-  async findById(id: string): Promise<Payment | null> {
-    const { rows } = await this.db.query<PaymentRow>(`${SELECT} WHERE p.id = $1`, [id]);
+export interface PaymentFilter {
+  orderId?: string | undefined;
+  customerId?: string | undefined;
+}
+
+/** A position in a newest-first list: the last row seen (compared in the database, at full timestamp precision). */
+export interface ListCursor {
+  id: string;
+}
+
+export class PaymentsRepository {
+  constructor(private readonly db: Database) {}
+
+  async findById(id: string, tx: Queryable = this.db): Promise<Payment | null> {
+    const { rows } = await tx.query<PaymentRow>(`${SELECT} WHERE p.id = $1`, [id]);
     return rows[0] ? toPayment(rows[0]) : null;
   }
 
@@ -108,24 +125,31 @@ export class PaymentsRepository {
   }
 
   /**
-   * Writes the payment in status `unknown`, before the processor is called. When another payment
-   * already holds the order, nothing is written and that payment is answered as `held`.
+   * Writes the payment in status `unknown`, before the processor is called. Answers `existing` when
+   * a payment with this id was written before (a retried request), and `heldBy` when another
+   * payment already holds the order (then nothing is written).
    */
-  async insertPending(payment: NewPayment): Promise<{ payment: Payment } | { heldBy: Payment | null }> {
+  async insertPending(
+    payment: NewPayment,
+  ): Promise<{ payment: Payment } | { existing: Payment } | { heldBy: Payment | null }> {
     try {
-      await this.db.query(
-        `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                               status, description, return_url)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10)`,
-        [
-          payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
-          payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
-        ],
-      );
+      await this.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
+                                 status, description, return_url)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10)`,
+          [
+            payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
+            payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
+          ],
+        );
+        await insertEvent(tx, payment.id, null, 'unknown', 'request');
+      });
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && payment.orderId !== null) {
-        return { heldBy: await this.findHoldingOrder(payment.orderId) };
-      }
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      const existing = await this.findById(payment.id);
+      if (existing) return { existing };
+      if (payment.orderId !== null) return { heldBy: await this.findHoldingOrder(payment.orderId) };
       throw error;
     }
     return { payment: (await this.findById(payment.id))! };
@@ -133,23 +157,117 @@ export class PaymentsRepository {
 
   /**
    * Records the processor's answer if the row is still in one of `fromStatuses` (the statuses the
-   * transition table allows to move to the new one). Answers the row as it is afterwards and whether
-   * this call changed it; a concurrent writer that got there first wins.
+   * transition table allows to move to the new one), clears any pending operation, and writes the
+   * status change to the history in the same transaction. Answers the row as it is afterwards and
+   * whether this call changed it; a concurrent writer that got there first wins.
    */
-  async recordOutcome(id: string, fromStatuses: readonly PaymentStatus[], outcome: PaymentOutcome): Promise<{ payment: Payment; updated: boolean }> {
-    const { rowCount } = await this.db.query(
-      `UPDATE payments SET
-         processor_payment_intent_id = COALESCE($3, processor_payment_intent_id),
-         status = $4, amount_capturable = $5, amount_received = $6,
-         client_secret = COALESCE($7, client_secret), next_action = $8,
-         failure_code = $9, decline_code = $10, failure_message = $11, capture_before = $12, updated_at = now()
-       WHERE id = $1 AND status = ANY($2::text[])`,
-      [
-        id, [...fromStatuses], outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable,
-        outcome.amountReceived, outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
-        outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
-      ],
-    );
-    return { payment: (await this.findById(id))!, updated: rowCount === 1 };
+  async recordOutcome(
+    id: string,
+    fromStatuses: readonly PaymentStatus[],
+    outcome: PaymentOutcome,
+    source: PaymentEventSource,
+  ): Promise<{ payment: Payment; updated: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ status: PaymentStatus }>('SELECT status FROM payments WHERE id = $1 FOR UPDATE', [id]);
+      const current = rows[0]!.status;
+      if (!fromStatuses.includes(current)) return { payment: (await this.findById(id, tx))!, updated: false };
+      await tx.query(
+        `UPDATE payments SET
+           processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
+           status = $3, amount_capturable = $4, amount_received = $5,
+           client_secret = COALESCE($6, client_secret), next_action = $7,
+           failure_code = $8, decline_code = $9, failure_message = $10, capture_before = $11,
+           pending_operation = NULL, pending_amount = NULL, updated_at = now()
+         WHERE id = $1`,
+        [
+          id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
+          outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
+          outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
+        ],
+      );
+      if (current !== outcome.status) await insertEvent(tx, id, current, outcome.status, source);
+      return { payment: (await this.findById(id, tx))!, updated: true };
+    });
   }
+
+  /**
+   * Marks a capture or cancel as sent to the processor, if the payment is still in `status` and no
+   * other operation is pending. Null when it is not: the caller lost a race and must look again.
+   */
+  async markPendingOperation(id: string, status: PaymentStatus, operation: 'capture' | 'cancel', amount: number | null): Promise<Payment | null> {
+    const { rowCount } = await this.db.query(
+      `UPDATE payments SET pending_operation = $3, pending_amount = $4, updated_at = now()
+       WHERE id = $1 AND status = $2 AND pending_operation IS NULL`,
+      [id, status, operation, amount],
+    );
+    return rowCount === 1 ? this.findById(id) : null;
+  }
+
+  /** Forgets a pending operation the processor refused outright (so nothing happened). */
+  async clearPendingOperation(id: string): Promise<void> {
+    await this.db.query('UPDATE payments SET pending_operation = NULL, pending_amount = NULL, updated_at = now() WHERE id = $1', [id]);
+  }
+
+  /**
+   * Claims up to `limit` payments that need the reconciler: outcome unknown, stuck processing, an
+   * operation whose answer was lost, or an authorization past its capture deadline; all untouched for
+   * `graceMs`. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
+   * work instead of repeating it.
+   */
+  async claimUnresolved(limit: number, graceMs: number, leaseMs: number): Promise<Payment[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `SELECT id FROM payments
+         WHERE (((status IN ('unknown', 'processing') OR pending_operation IS NOT NULL)
+                 AND updated_at < now() - make_interval(secs => $2::double precision / 1000))
+                OR (status = 'requires_capture' AND capture_before < now()))
+           AND (reconcile_after IS NULL OR reconcile_after < now())
+         ORDER BY updated_at LIMIT $1
+         FOR UPDATE SKIP LOCKED`,
+        [limit, graceMs],
+      );
+      if (rows.length === 0) return [];
+      const ids = rows.map((row) => row.id);
+      await tx.query(
+        'UPDATE payments SET reconcile_after = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])',
+        [ids, leaseMs],
+      );
+      const payments = await Promise.all(ids.map((id) => this.findById(id, tx)));
+      return payments.filter((p): p is Payment => p !== null);
+    });
+  }
+
+  /** Newest first, `limit` rows after `cursor`, filtered by order and/or customer. */
+  async list(filter: PaymentFilter, limit: number, cursor: ListCursor | null): Promise<Payment[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.orderId !== undefined) {
+      params.push(filter.orderId);
+      conditions.push(`p.order_id = $${params.length}`);
+    }
+    if (filter.customerId !== undefined) {
+      params.push(filter.customerId);
+      conditions.push(`p.customer_id = $${params.length}`);
+    }
+    if (cursor) {
+      params.push(cursor.id);
+      conditions.push(`(p.created_at, p.id) < (SELECT c.created_at, c.id FROM payments c WHERE c.id = $${params.length})`);
+    }
+    params.push(limit);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const { rows } = await this.db.query<PaymentRow>(
+      `${SELECT} ${where} ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toPayment);
+  }
+}
+
+async function insertEvent(tx: Queryable, paymentId: string, from: PaymentStatus | null, to: PaymentStatus, source: PaymentEventSource) {
+  await tx.query('INSERT INTO payment_events (payment_id, from_status, to_status, source) VALUES ($1, $2, $3, $4)', [
+    paymentId,
+    from,
+    to,
+    source,
+  ]);
 }

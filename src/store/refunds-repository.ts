@@ -49,13 +49,16 @@ export class RefundsRepository {
     paymentId: string,
     refund: { id: string; reason: string | null },
     decide: (state: RefundableState) => number,
-  ): Promise<Refund> {
+  ): Promise<{ refund: Refund; created: boolean }> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ status: PaymentStatus; amount_received: number; currency: string }>(
         'SELECT status, amount_received, currency FROM payments WHERE id = $1 FOR UPDATE',
         [paymentId],
       );
       const payment = rows[0]!;
+      // A retried request (same id) finds the refund its first attempt reserved.
+      const earlier = await tx.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1`, [refund.id]);
+      if (earlier.rows[0]) return { refund: toRefund(earlier.rows[0]), created: false };
       const { rows: sums } = await tx.query<{ reserved: number }>(
         `SELECT COALESCE(SUM(amount), 0)::bigint AS reserved FROM refunds
          WHERE payment_id = $1 AND status IN ('unknown', 'pending', 'requires_action', 'succeeded')`,
@@ -72,7 +75,7 @@ export class RefundsRepository {
          RETURNING ${COLUMNS}`,
         [refund.id, paymentId, amount, payment.currency, refund.reason],
       );
-      return toRefund(inserted.rows[0]!);
+      return { refund: toRefund(inserted.rows[0]!), created: true };
     });
   }
 
@@ -87,6 +90,30 @@ export class RefundsRepository {
       [id, outcome.processorRefundId, outcome.status, outcome.failureReason],
     );
     return rows[0] ? toRefund(rows[0]) : (await this.findById(id))!;
+  }
+
+  /**
+   * Claims refunds whose outcome is unknown, or still pending at the processor, untouched for
+   * `graceMs`; leased for `leaseMs` so concurrent reconcilers share the work.
+   */
+  async claimUnresolved(limit: number, graceMs: number, leaseMs: number): Promise<Refund[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<RefundRow>(
+        `SELECT ${COLUMNS} FROM refunds
+         WHERE status IN ('unknown', 'pending')
+           AND updated_at < now() - make_interval(secs => $2::double precision / 1000)
+           AND (reconcile_after IS NULL OR reconcile_after < now())
+         ORDER BY updated_at LIMIT $1
+         FOR UPDATE SKIP LOCKED`,
+        [limit, graceMs],
+      );
+      if (rows.length === 0) return [];
+      await tx.query(
+        'UPDATE refunds SET reconcile_after = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])',
+        [rows.map((row) => row.id), leaseMs],
+      );
+      return rows.map(toRefund);
+    });
   }
 
   async findById(id: string): Promise<Refund | null> {

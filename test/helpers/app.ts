@@ -5,8 +5,16 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { PaymentProcessor } from '../../src/processors/processor.js';
 import { SimulatedProcessor, type SimulatedFaults } from '../../src/processors/simulated/simulated-processor.js';
 import type { Database } from '../../src/store/database.js';
+import { ProcessorError } from '../../src/processors/processor.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
+import { openDatabase } from '../../src/store/database.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+
+async function shareDatabase(other: TestDatabase): Promise<TestDatabase> {
+  if (!other.url) return { ...other, close: async () => {} };
+  const db = await openDatabase({ url: other.url, schema: other.schema ?? undefined, poolMax: 20 });
+  return { db, url: other.url, schema: other.schema, close: () => db.close() };
+}
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -67,6 +75,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** A second instance on the same data: its own connection pool on PostgreSQL, the same PGlite in memory. */
+  sameDatabaseAs?: TestApp;
   /** Another processor than the simulated one on the test database. */
   processor?: (db: Database) => PaymentProcessor;
   faults?: SimulatedFaults;
@@ -74,7 +84,7 @@ export interface TestAppOptions {
 
 /** The real application on a fresh test database, with the simulated processor unless told otherwise. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await openTestDatabase();
+  const database = options.sameDatabaseAs ? await shareDatabase(options.sameDatabaseAs.database) : await openTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
   const processor = options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults);
   const app = await buildApp(config, { db: database.db, processor });
@@ -120,4 +130,20 @@ export async function saveCard(api: Api, customerId: string, paymentMethodId = n
 
 export async function pay(api: Api, customerId: string, paymentMethodId: string, extra: Record<string, unknown> = {}) {
   return api.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId, ...extra });
+}
+
+/** Payment intents the simulated processor holds that took money (or hold it authorized). */
+export async function processorCharges(db: Database, orderId?: string): Promise<Array<{ id: string; status: string; amount: number }>> {
+  const { rows } = await db.query<{ id: string; status: string; amount: number }>(
+    `SELECT id, data->>'status' AS status, (data->>'amount')::int AS amount FROM simulated_processor_objects
+     WHERE type = 'payment_intent' AND data->>'status' IN ('succeeded', 'requires_capture')
+       AND ($1::text IS NULL OR data->'metadata'->>'order_id' = $1)`,
+    [orderId ?? null],
+  );
+  return rows;
+}
+
+/** A processor outage, as the simulated processor's fault hooks raise it. */
+export function outage(operation: string): ProcessorError {
+  return new ProcessorError('unavailable', `simulated outage during ${operation}`);
 }

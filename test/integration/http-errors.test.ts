@@ -115,7 +115,11 @@ describe('HTTP behaviour common to every route', () => {
         ['/payment/payment-methods/{customerId}', 'get'],
         ['/payment/payment-intent', 'post'],
         ['/payment/payment-intent/{id}', 'get'],
+        ['/payment/payment-intent/{id}/capture', 'post'],
+        ['/payment/payment-intent/{id}/cancel', 'post'],
+        ['/payment/payments', 'get'],
         ['/payment/refund', 'post'],
+        ['/payment/refunds', 'get'],
       ];
       for (const [path, method] of expected) {
         const operation = spec.body.paths[path]?.[method];

@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
+import { requestKeyOf } from '../plugins/idempotency.js';
 import { presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
 import { Envelope, errorResponses } from '../schemas/common.js';
-import { CreatePaymentIntentBody, PaymentIntentData, PaymentIntentDetails, PaymentIntentParams } from '../schemas/payments.js';
+import {
+  CapturePaymentIntentBody,
+  CreatePaymentIntentBody,
+  PaymentIntentData,
+  PaymentIntentDetails,
+  PaymentIntentParams,
+} from '../schemas/payments.js';
 
 export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
@@ -37,8 +44,57 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         description: body.description,
         returnUrl: body.returnUrl,
         captureMethod: body.captureMethod,
-      });
+      }, { requestKey: requestKeyOf(request) });
       return { success: true as const, data: presentPaymentIntent(payment) };
+    },
+  );
+
+  app.post(
+    '/payment/payment-intent/:id/capture',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Capture an authorized payment',
+        description:
+          'For a payment created with captureMethod manual (status requires_capture): charges `amount` (default: all that was ' +
+          'authorized; less releases the rest). Any other status is 409 `invalid_state`.',
+        params: PaymentIntentParams,
+        body: CapturePaymentIntentBody,
+        response: {
+          200: Envelope(PaymentIntentDetails),
+          ...errorResponses('invalid_amount', 'payment_intent_not_found', 'invalid_state', 'processor_unavailable'),
+        },
+      },
+      // The body is optional: no body means "capture everything".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      const payment = await services.payments.capture(request.params.id, request.body.amount);
+      return { success: true as const, data: presentPaymentDetails(payment) };
+    },
+  );
+
+  app.post(
+    '/payment/payment-intent/:id/cancel',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Cancel a payment that has not been charged',
+        description:
+          'Releases an authorization (requires_capture) or abandons a payment awaiting the customer (requires_action, ' +
+          'requires_payment_method). A succeeded payment is refunded instead: cancel answers 409 `invalid_state`.',
+        params: PaymentIntentParams,
+        response: {
+          200: Envelope(PaymentIntentDetails),
+          ...errorResponses('payment_intent_not_found', 'invalid_state', 'processor_unavailable'),
+        },
+      },
+    },
+    async (request) => {
+      const payment = await services.payments.cancel(request.params.id);
+      return { success: true as const, data: presentPaymentDetails(payment) };
     },
   );
 

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../../app-services.js';
-import { presentRefund } from '../presenters.js';
+import { requestKeyOf } from '../plugins/idempotency.js';
+import { presentRefund, presentRefundDetails } from '../presenters.js';
 import { Envelope, errorResponses } from '../schemas/common.js';
-import { CreateRefundBody, RefundData } from '../schemas/refunds.js';
+import { CreateRefundBody, ListRefundsQuery, RefundData, RefundDetails } from '../schemas/refunds.js';
 
 export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
@@ -22,8 +24,24 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       },
     },
     async (request) => {
-      const { refund, payment } = await services.refunds.create(request.body);
+      const { refund, payment } = await services.refunds.create(request.body, { requestKey: requestKeyOf(request) });
       return { success: true as const, data: presentRefund(refund, payment.processorPaymentIntentId!) };
+    },
+  );
+
+  app.get(
+    '/payment/refunds',
+    {
+      schema: {
+        tags: ['refunds'],
+        summary: 'A payment\'s refunds, newest first',
+        querystring: ListRefundsQuery,
+        response: { 200: Envelope(Type.Array(RefundDetails)), ...errorResponses('payment_intent_not_found') },
+      },
+    },
+    async (request) => {
+      const { payment, refunds } = await services.refunds.list(request.query.paymentIntentId);
+      return { success: true as const, data: refunds.map((refund) => presentRefundDetails(refund, payment.processorPaymentIntentId!)) };
     },
   );
 };

@@ -63,3 +63,16 @@ export const PaymentIntentDetails = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
+
+export const CapturePaymentIntentBody = Type.Object({
+  amount: Type.Optional({ ...Amount, description: 'Minor units to capture, at most what was authorized; default: all of it.' }),
+});
+export type CapturePaymentIntentBody = Static<typeof CapturePaymentIntentBody>;
+
+export const ListPaymentsQuery = Type.Object({
+  orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only this order\'s payments.' })),
+  customerId: Type.Optional({ ...CustomerId, description: 'Only this customer\'s payments.' }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size.' }),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page.' })),
+});
+export type ListPaymentsQuery = Static<typeof ListPaymentsQuery>;

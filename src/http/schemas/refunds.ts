@@ -16,3 +16,17 @@ export const RefundData = Type.Object({
   currency: Type.String({ examples: ['usd'] }),
   payment_intent: PaymentIntentId,
 });
+
+export const ListRefundsQuery = Type.Object({ paymentIntentId: PaymentIntentId });
+export type ListRefundsQuery = Static<typeof ListRefundsQuery>;
+
+export const RefundDetails = Type.Object({
+  refund_id: Type.String({ examples: ['re_1234567890'] }),
+  status: Type.String({ examples: ['succeeded'] }),
+  amount: Amount,
+  currency: Type.String({ examples: ['usd'] }),
+  payment_intent: PaymentIntentId,
+  reason: Type.Union([Type.String(), Type.Null()]),
+  failure_reason: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+});

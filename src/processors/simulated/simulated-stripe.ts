@@ -10,6 +10,7 @@ import type {
 } from '../stripe-shapes.js';
 import { stripeLikeId } from './ids.js';
 import { DEFAULT_TEST_CARD, TEST_PAYMENT_METHODS, testCardFor, type CardOutcome, type TestCard } from './test-cards.js';
+import { canonicalJson } from '../../util/canonical-json.js';
 
 /** An error as Stripe would answer it: the HTTP status and the `error` object of the body. */
 export class SimulatedStripeError extends Error {
@@ -468,14 +469,4 @@ export class SimulatedStripe {
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw new SimulatedStripeError(outcome.statusCode, outcome.error, outcome.paymentIntent ?? null);
-}
-
-/** JSON with object keys sorted, so equal parameters always give the same fingerprint. */
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.js';
+import type { IdempotencyClaim, IdempotencyKeysRepository } from '../../store/idempotency-keys-repository.js';
+import { canonicalJson } from '../../util/canonical-json.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the request carries an Idempotency-Key and is the one running the handler for it. */
+    idempotency?: { scope: string; key: string };
+  }
+}
+
+export interface IdempotencyOptions {
+  keys: IdempotencyKeysRepository;
+  /** The caller a key belongs to: two callers never share a key. */
+  scopeOf: (request: FastifyRequest) => string;
+  /** How long a running request holds its key before a retry may take it over (the request died). */
+  leaseMs: number;
+  /** How long a retry waits for the first request to finish before answering 409. */
+  waitMs: number;
+}
+
+const MAX_KEY_LENGTH = 255;
+const POLL_MS = 25;
+
+/** The key a use case derives its row ids from: the caller and the client's key. */
+export function requestKeyOf(request: FastifyRequest): string | undefined {
+  return request.idempotency ? `${request.idempotency.scope}\n${request.idempotency.key}` : undefined;
+}
+
+function fingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params ?? {})}\n${canonicalJson(request.body)}`)
+    .digest('hex');
+}
+
+
+/**
+ * Stripe's Idempotency-Key rules for every POST and DELETE: the first request's answer (5xx
+ * included) is stored once its handler starts and replayed, with `Idempotent-Replayed: true`, for
+ * the same key and parameters; other parameters are 400 `idempotency_error`. A retry that arrives
+ * while the first request runs waits for its answer, up to `waitMs`, then is 409 `idempotency_in_progress`.
+ */
+export function installIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
+  // Requests of this process that are running a key's handler, so a retry here waits without polling.
+  const running = new Map<string, { done: Promise<void>; finish: () => void }>();
+  const begin = (id: string) => {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    running.set(id, { done, finish });
+  };
+  const end = (id: string) => {
+    running.get(id)?.finish();
+    running.delete(id);
+  };
+
+  async function waitForFirst(scope: string, key: string, print: string): Promise<IdempotencyClaim> {
+    const deadline = Date.now() + options.waitMs;
+    for (;;) {
+      const local = running.get(`${scope}\n${key}`);
+      if (local) await Promise.race([local.done, sleep(Math.max(0, deadline - Date.now()))]);
+      else await sleep(POLL_MS);
+      const claim = await options.keys.claim(scope, key, print, options.leaseMs);
+      if (claim.kind !== 'in_progress' || Date.now() >= deadline) return claim;
+    }
+  }
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' && request.method !== 'DELETE') return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] ?? '' : header;
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new AppError('validation_failed', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters (got ${key.length})`, {
+        param: 'Idempotency-Key',
+      });
+    }
+    const scope = options.scopeOf(request);
+    const print = fingerprint(request);
+    let claim = await options.keys.claim(scope, key, print, options.leaseMs);
+    if (claim.kind === 'in_progress') claim = await waitForFirst(scope, key, print);
+    switch (claim.kind) {
+      case 'owner': {
+        request.idempotency = { scope, key };
+        begin(`${scope}\n${key}`);
+        // However the request ends, waiters here stop waiting on it.
+        reply.raw.once('close', () => end(`${scope}\n${key}`));
+        return;
+      }
+      case 'mismatch':
+        throw new AppError(
+          'idempotency_error',
+          `Idempotency-Key "${key}" was first used with other parameters; use a new key for a different request`,
+        );
+      case 'in_progress':
+        throw new AppError('idempotency_in_progress', `A request with Idempotency-Key "${key}" is still being processed; retry later`);
+      case 'completed':
+        return reply
+          .status(claim.status)
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('idempotent-replayed', 'true')
+          .send(claim.body);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const owned = request.idempotency;
+    if (owned) {
+      await options.keys.complete(owned.scope, owned.key, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''));
+      end(`${owned.scope}\n${owned.key}`);
+    }
+    return payload;
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, loggerOptions } from './app.js';
+import type { Config } from './config.js';
+import { createProcessor } from './processors/index.js';
+import type { PaymentProcessor } from './processors/processor.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrate } from './store/migrate.js';
+
+export interface RunningService {
+  app: FastifyInstance;
+  db: Database;
+  /** The address it listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the service: database, migrations, processor, app, a first reconciliation, the
+ * reconciler's interval, then listen. `overrides` let a test harness wrap the database or the
+ * processor (to inject faults); the process entry passes none.
+ */
+export async function startService(
+  config: Config,
+  overrides: { wrapDatabase?: (db: Database) => Database; processor?: (db: Database) => PaymentProcessor } = {},
+): Promise<RunningService> {
+  const opened = await openDatabase(config.database);
+  const applied = await migrate(opened);
+  const db = overrides.wrapDatabase?.(opened) ?? opened;
+  const processor = overrides.processor?.(db) ?? createProcessor(config, db);
+  const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
+  if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
+
+  // Whatever a crash left unresolved is settled before the first request is answered.
+  const report = await app.services.reconciler.runOnce();
+  if (report.payments + report.refunds + report.failures > 0) app.log.info({ report }, 'reconciled at boot');
+  if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
+
+  const url = await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    { processor: processor.name, database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
+    `payment service ready: http://localhost:${(app.server.address() as { port: number }).port}/payment/api-docs`,
+  );
+  return {
+    app,
+    db,
+    url,
+    async close() {
+      await app.close();
+      await opened.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const CRASH_SERVER = fileURLToPath(new URL('../fixtures/crash-server.ts', import.meta.url));
+
+export interface ChildService {
+  child: ChildProcess;
+  base: string;
+  /** Resolves with the signal that ended the process (SIGKILL when it crashed on purpose). */
+  exited: Promise<NodeJS.Signals | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts the service in a child process (test/fixtures/crash-server.ts) and waits until it listens. */
+export async function startChildService(env: Record<string, string>): Promise<ChildService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER], {
+    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before it listened`)));
+  });
+  return {
+    child,
+    base: `http://127.0.0.1:${port}`,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A JSON request to a child service; a connection the server dropped resolves as `{ status: 0 }`. */
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  try {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  } catch {
+    return { status: 0, body: null as any };
+  }
+}

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import {
+  createCustomer,
+  outage,
+  pay,
+  processorCharges,
+  saveCard,
+  startTestApp,
+  type Api,
+  type TestApp,
+} from '../helpers/app.js';
+
+describe('Idempotency-Key and charging once', () => {
+  let t: TestApp;
+  let second: TestApp;
+  before(async () => {
+    t = await startTestApp();
+    second = await startTestApp({ sameDatabaseAs: t });
+  });
+  after(async () => {
+    await second.close();
+    await t.close();
+  });
+
+  async function customerWithCard(api: Api = t.api) {
+    const customerId = await createCustomer(api);
+    return { customerId, card: await saveCard(api, customerId) };
+  }
+
+  const key = () => `key-${randomUUID()}`;
+
+  it('replays the first answer for the same key and parameters, with Idempotent-Replayed, and charges once', async () => {
+    const { customerId, card } = await customerWithCard();
+    const orderId = `order_${randomUUID()}`;
+    const headers = { 'idempotency-key': key() };
+    const a = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }, headers);
+    const b = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }, headers);
+    assert.equal(a.status, 200);
+    assert.equal(a.headers['idempotent-replayed'], undefined);
+    assert.equal(b.status, 200);
+    assert.equal(b.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(b.body, a.body);
+    assert.equal((await processorCharges(t.db, orderId)).length, 1);
+  });
+
+  it('answers 400 idempotency_error for the same key with other parameters, and changes nothing', async () => {
+    const { customerId, card } = await customerWithCard();
+    const headers = { 'idempotency-key': key() };
+    const orderId = `order_${randomUUID()}`;
+    await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }, headers);
+    const other = await t.api.post('/payment/payment-intent', { amount: 9900, customerId, paymentMethodId: card, orderId }, headers);
+    assert.equal(other.status, 400);
+    assert.equal(other.body.code, 'idempotency_error');
+    const otherRoute = await t.api.post('/payment/customer', { email: 'x@example.com' }, headers);
+    assert.equal(otherRoute.status, 400);
+    assert.equal(otherRoute.body.code, 'idempotency_error');
+    assert.deepEqual((await processorCharges(t.db, orderId)).map((c) => c.amount), [2500]);
+  });
+
+  it('refuses a key longer than 255 characters', async () => {
+    const response = await t.api.post('/payment/customer', { email: 'long@example.com' }, { 'idempotency-key': 'k'.repeat(256) });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.code, 'validation_failed');
+    assert.match(response.body.message, /Idempotency-Key must be 1 to 255 characters/);
+    const ok = await t.api.post('/payment/customer', { email: `long-${randomUUID()}@example.com` }, { 'idempotency-key': 'k'.repeat(255) });
+    assert.equal(ok.status, 201);
+  });
+
+  it('does not store a request refused by validation: the key is still free', async () => {
+    const headers = { 'idempotency-key': key() };
+    const invalid = await t.api.post('/payment/customer', { email: 'not-an-email' }, headers);
+    assert.equal(invalid.status, 400);
+    const valid = await t.api.post('/payment/customer', { email: `fixed-${randomUUID()}@example.com` }, headers);
+    assert.equal(valid.status, 201);
+  });
+
+  it('50 concurrent identical requests with one key: one charge, 50 identical answers', async () => {
+    const { customerId, card } = await customerWithCard();
+    const orderId = `order_${randomUUID()}`;
+    const headers = { 'idempotency-key': key() };
+    const body = { amount: 4200, customerId, paymentMethodId: card, orderId, currency: 'usd' };
+    const responses = await Promise.all(Array.from({ length: 50 }, () => t.api.post('/payment/payment-intent', body, headers)));
+    assert.ok(responses.every((r) => r.status === 200), JSON.stringify(responses.map((r) => r.status)));
+    assert.equal(new Set(responses.map((r) => JSON.stringify(r.body))).size, 1);
+    assert.equal((await processorCharges(t.db, orderId)).length, 1);
+    const rows = await t.db.query('SELECT id FROM payments WHERE order_id = $1', [orderId]);
+    assert.equal(rows.rowCount, 1);
+  });
+
+  it('the same across two instances on one database', async () => {
+    const { customerId, card } = await customerWithCard();
+    const orderId = `order_${randomUUID()}`;
+    const headers = { 'idempotency-key': key() };
+    const body = { amount: 4300, customerId, paymentMethodId: card, orderId };
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? t.api : second.api).post('/payment/payment-intent', body, headers)),
+    );
+    assert.ok(responses.every((r) => r.status === 200), JSON.stringify(responses.map((r) => [r.status, r.body.code])));
+    assert.equal(new Set(responses.map((r) => JSON.stringify(r.body))).size, 1);
+    assert.equal((await processorCharges(t.db, orderId)).length, 1);
+  });
+
+  it('50 concurrent requests without a key for one order: one charge, the rest 409 order_already_paid', async () => {
+    const { customerId, card } = await customerWithCard();
+    const orderId = `order_${randomUUID()}`;
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? t.api : second.api).post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }),
+      ),
+    );
+    const ok = responses.filter((r) => r.status === 200);
+    const conflicts = responses.filter((r) => r.status === 409);
+    assert.equal(ok.length, 1);
+    assert.equal(conflicts.length, 49);
+    assert.ok(conflicts.every((r) => r.body.code === 'order_already_paid'));
+    // Each refusal names the payment holding the order: its pi_ id, or while it was in flight, our own id for it.
+    for (const id of new Set(conflicts.map((r) => r.body.payment_intent_id as string))) {
+      const named = await t.api.get(`/payment/payment-intent/${id}`);
+      assert.equal(named.body.data.payment_intent_id, ok[0]!.body.data.payment_intent_id);
+    }
+    assert.equal((await processorCharges(t.db, orderId)).length, 1);
+  });
+
+  it('a retry that arrives while the first request runs, past the wait, is 409 idempotency_in_progress', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = await startTestApp({
+      env: { IDEMPOTENCY_WAIT_MS: '100' },
+      faults: { before: (operation) => (operation === 'payment_intents.create' ? gate : undefined) },
+    });
+    try {
+      const { customerId, card } = await customerWithCard(slow.api);
+      const headers = { 'idempotency-key': key() };
+      const body = { amount: 2500, customerId, paymentMethodId: card };
+      const first = slow.api.post('/payment/payment-intent', body, headers);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const retry = await slow.api.post('/payment/payment-intent', body, headers);
+      assert.equal(retry.status, 409);
+      assert.equal(retry.body.code, 'idempotency_in_progress');
+      release();
+      assert.equal((await first).status, 200);
+      const later = await slow.api.post('/payment/payment-intent', body, headers);
+      assert.equal(later.status, 200);
+      assert.equal(later.headers['idempotent-replayed'], 'true');
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
+  it('stores and replays a 5xx answer too, without charging', async () => {
+    const down = await startTestApp({
+      faults: { before: (operation) => { if (operation === 'payment_intents.create') throw outage(operation); } },
+    });
+    try {
+      const { customerId, card } = await customerWithCard(down.api);
+      const headers = { 'idempotency-key': key() };
+      const body = { amount: 2500, customerId, paymentMethodId: card };
+      const first = await down.api.post('/payment/payment-intent', body, headers);
+      assert.equal(first.status, 503);
+      assert.equal(first.body.code, 'processor_unavailable');
+      const replay = await down.api.post('/payment/payment-intent', body, headers);
+      assert.equal(replay.status, 503);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.deepEqual(replay.body, first.body);
+      const { rows } = await down.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [first.body.payment_intent_id]);
+      assert.deepEqual(rows, [{ status: 'unknown' }]);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('replays refunds and card deletions instead of repeating them', async () => {
+    const { customerId, card } = await customerWithCard();
+    const paid = await pay(t.api, customerId, card, { amount: 5000 });
+    const paymentIntentId = paid.body.data.payment_intent_id;
+    const headers = { 'idempotency-key': key() };
+    const refunds = await Promise.all(
+      Array.from({ length: 5 }, () => t.api.post('/payment/refund', { paymentIntentId, amount: 1000 }, headers)),
+    );
+    assert.equal(new Set(refunds.map((r) => r.body.data.refund_id)).size, 1);
+    const listed = await t.api.get(`/payment/refunds?paymentIntentId=${paymentIntentId}`);
+    assert.equal(listed.body.data.length, 1);
+
+    const deleteHeaders = { 'idempotency-key': key() };
+    const first = await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: card }, deleteHeaders);
+    const again = await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: card }, deleteHeaders);
+    assert.equal(first.status, 200);
+    assert.equal(again.status, 200);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+  });
+
+  it('forgets keys after their time to live', async () => {
+    const headers = { 'idempotency-key': key() };
+    await t.api.post('/payment/customer', { email: `ttl-${randomUUID()}@example.com` }, headers);
+    await t.db.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1", [headers['idempotency-key']]);
+    const report = await t.app.services.reconciler.runOnce();
+    assert.ok(report.expiredKeys >= 1);
+    const { rowCount } = await t.db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [headers['idempotency-key']]);
+    assert.equal(rowCount, 0);
+  });
+});
