@@ -471,7 +471,7 @@ function unwrap<T>(outcome: Outcome<T>): T {
 }
 
 /** JSON with object keys sorted, so equal parameters always give the same fingerprint. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
