@@ -71,6 +71,27 @@ export const EnvSchema = Type.Object({
     default: 64 * 1024,
     description: 'Largest request body accepted; larger bodies get 413.',
   }),
+  STRIPE_SECRET_KEY: Type.Optional(
+    Type.String({ description: 'Stripe secret (sk_...) or restricted (rk_...) key. Required when PAYMENT_PROCESSOR=stripe; never shown.' }),
+  ),
+  STRIPE_API_BASE: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Where the Stripe SDK sends its requests (scheme://host:port, e.g. stripe-mock). Unset: Stripe itself.',
+    }),
+  ),
+  STRIPE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 120_000,
+    default: 20_000,
+    description: 'How long one request to Stripe may take before it is abandoned (and retried).',
+  }),
+  STRIPE_MAX_NETWORK_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 5,
+    default: 2,
+    description: 'Retries of a failed request to Stripe (connection errors, 409, 5xx), with the same idempotency key.',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -86,7 +107,21 @@ export interface Config {
   bodyLimitBytes: number;
   reconciler: { intervalMs: number; graceMs: number; leaseMs: number };
   idempotency: { ttlMs: number; waitMs: number; leaseMs: number };
+  /** Set exactly when PAYMENT_PROCESSOR=stripe. */
+  stripe: StripeSettings | null;
 }
+
+/** How the Stripe processor reaches Stripe. */
+export interface StripeSettings {
+  secretKey: string;
+  /** A Stripe-compatible server (stripe-mock, a test server); null means Stripe itself. */
+  apiBase: URL | null;
+  timeoutMs: number;
+  maxNetworkRetries: number;
+}
+
+/** Variables whose value must never appear in an error message or a log line. */
+const SECRET_VARIABLES = new Set(['STRIPE_SECRET_KEY']);
 
 /** A configuration problem, stated in one line that names the variable. */
 export class ConfigError extends Error {
@@ -122,7 +157,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   if (error) {
     const name = error.path.replace(/^\//, '').split('/')[0] ?? error.path;
     const propertySchema = EnvSchema.properties[name as keyof typeof EnvSchema.properties] as TSchema | undefined;
-    const shown = raw[name] === undefined ? 'nothing' : JSON.stringify(raw[name]);
+    const shown = raw[name] === undefined ? 'nothing' : SECRET_VARIABLES.has(name) ? 'a value that is not shown' : JSON.stringify(raw[name]);
     const expected = propertySchema ? describeExpected(propertySchema) : error.message;
     throw new ConfigError(`Invalid configuration: ${name} must be ${expected} (got ${shown})`);
   }
@@ -145,5 +180,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The reconciler's lease outlives any processor call (its timeout and retries), so two instances never resolve one row at once.
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, leaseMs: 120_000 },
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
+    stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
   };
+}
+
+function stripeSettings(e: Env): StripeSettings {
+  const key = e.STRIPE_SECRET_KEY;
+  if (key === undefined) {
+    throw new ConfigError('Invalid configuration: STRIPE_SECRET_KEY is required when PAYMENT_PROCESSOR=stripe (a secret key sk_... or a restricted key rk_...)');
+  }
+  // The key itself is never echoed: a wrong value may still be a real secret pasted in the wrong place.
+  if (!/^(sk|rk)_[A-Za-z0-9_]+$/.test(key)) {
+    const hint = key.startsWith('pk_') ? '; pk_ is a publishable key, which cannot charge' : '';
+    throw new ConfigError(
+      `Invalid configuration: STRIPE_SECRET_KEY must be a Stripe secret key (sk_...) or restricted key (rk_...)${hint} (the value is not shown)`,
+    );
+  }
+  return {
+    secretKey: key,
+    apiBase: e.STRIPE_API_BASE ? stripeApiBase(e.STRIPE_API_BASE) : null,
+    timeoutMs: e.STRIPE_TIMEOUT_MS,
+    maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
+  };
+}
+
+/** The SDK takes a protocol, host and port only: a base with a path would silently lose it. */
+function stripeApiBase(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`Invalid configuration: STRIPE_API_BASE must be a URL like http://127.0.0.1:12111 (got ${JSON.stringify(value)})`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(
+      `Invalid configuration: STRIPE_API_BASE must be scheme://host:port without a path, query or credentials (got ${JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`)})`,
+    );
+  }
+  return url;
 }

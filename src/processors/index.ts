@@ -3,6 +3,8 @@ import type { Database } from '../store/database.js';
 import { SimulatedLedger } from '../store/simulated-ledger.js';
 import type { PaymentProcessor } from './processor.js';
 import { SimulatedProcessor } from './simulated/simulated-processor.js';
+import { createStripeClient } from './stripe/stripe-client.js';
+import { StripeProcessor } from './stripe/stripe-processor.js';
 
 /** The processor PAYMENT_PROCESSOR names. */
 export function createProcessor(config: Config, db: Database): PaymentProcessor {
@@ -10,6 +12,8 @@ export function createProcessor(config: Config, db: Database): PaymentProcessor 
     case 'simulated':
       return new SimulatedProcessor(new SimulatedLedger(db));
     case 'stripe':
-      throw new Error('PAYMENT_PROCESSOR=stripe is not available in this build');
+      // loadConfig sets the settings whenever it accepts PAYMENT_PROCESSOR=stripe.
+      if (!config.stripe) throw new Error('PAYMENT_PROCESSOR=stripe without Stripe settings');
+      return new StripeProcessor(createStripeClient(config.stripe));
   }
 }

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCustomer, newCardToken, pay, saveCard, startTestApp, uniqueEmail, type ApiResponse, type TestApp } from '../helpers/app.js';
+import { startStripeTestApp } from '../stripe-server/stripe-test-app.js';
+
+/**
+ * One contract, run against both processors: the simulated one in process, and the Stripe one (the
+ * official SDK over loopback to the Stripe test server). The same requests must give the same
+ * statuses, envelopes, fields, codes and messages. Each test asserts what matters; every answer is
+ * also kept with its ids and times blanked, and the last test compares the two transcripts whole.
+ */
+const PROCESSORS: ReadonlyArray<{ name: string; start: () => Promise<TestApp> }> = [
+  { name: 'simulated', start: () => startTestApp() },
+  { name: 'stripe', start: () => startStripeTestApp() },
+];
+const transcripts = new Map<string, Array<[string, unknown]>>();
+
+/** Ids and times differ from run to run; everything else must not. */
+function blank(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value)
+      .replace(/\b(cus|pm|pi|re|ch|src)_[A-Za-z0-9]+(_secret_[A-Za-z0-9]+)?/g, (_m, prefix: string, secret?: string) => `${prefix}_*${secret ? '_secret_*' : ''}`)
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+      .replace(/order_[a-z]+_\d+/g, 'order_*')
+      .replace(/[\w.+-]+-[0-9a-f]{12}@example\.com/gi, '<email>'),
+  );
+}
+
+for (const processor of PROCESSORS) {
+  describe(`the API contract, ${processor.name} processor`, () => {
+    let t: TestApp;
+    const transcript: Array<[string, unknown]> = [];
+    before(async () => {
+      t = await processor.start();
+      transcripts.set(processor.name, transcript);
+    });
+    after(() => t.close());
+
+    const kept = <T extends ApiResponse>(step: string, response: T): T => {
+      transcript.push([step, blank({ status: response.status, body: response.body })]);
+      return response;
+    };
+
+    it('customers: create, find again in any case, get, unknown', async () => {
+      const email = uniqueEmail('Contract');
+      const created = kept('create', await t.api.post('/payment/customer', { email, name: 'John Doe' }));
+      assert.equal(created.status, 201);
+      const customerId = created.body.data.customerId;
+      const again = kept('create again', await t.api.post('/payment/customer', { email: email.toUpperCase(), name: 'Other' }));
+      assert.deepEqual([again.status, again.body.data.customerId], [200, customerId]);
+      const found = kept('get', await t.api.get(`/payment/customer/${encodeURIComponent(email)}`));
+      assert.deepEqual(found.body, { success: true, data: { customerId } });
+      const unknown = kept('get unknown', await t.api.get(`/payment/customer/${encodeURIComponent(uniqueEmail('nobody'))}`));
+      assert.deepEqual([unknown.status, unknown.body.success, unknown.body.code], [404, false, 'customer_not_found']);
+    });
+
+    it('cards: attach, test cards, details, list, default, delete', async () => {
+      const customerId = await createCustomer(t.api);
+      const token = newCardToken();
+      const attached = kept('attach', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: token }));
+      assert.deepEqual(attached.body, { success: true, data: { payment_method_id: token, card_last4: '4242', card_brand: 'visa' } });
+      kept('attach again', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: token }));
+      const master = kept('attach mastercard', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: 'pm_card_mastercard' }));
+      assert.deepEqual([master.status, master.body.data.card_brand, master.body.data.card_last4], [201, 'mastercard', '4444']);
+      const amex = kept(
+        'details',
+        await t.api.post('/payment/payment-method-details', {
+          customerId, paymentMethodId: 'pm_card_amex', cardholderName: 'Jane Roe', last4: '0005', cardType: 'amex', expiryDate: '12/34', isDefault: true,
+        }),
+      );
+      assert.deepEqual([amex.status, amex.body.data.card_brand, amex.body.data.is_default], [201, 'amex', true]);
+      const listed = kept('list', await t.api.get(`/payment/payment-methods/${customerId}`));
+      assert.deepEqual(listed.body.data.map((c: { card_brand: string; is_default: boolean }) => [c.card_brand, c.is_default]), [
+        ['amex', true], ['visa', false], ['mastercard', false],
+      ]);
+      const madeDefault = kept('set default', await t.api.put('/payment/payment-method', { customerId, paymentMethodId: token, isDefault: true }));
+      assert.equal(madeDefault.body.data.is_default, true);
+      const deleted = kept('delete', await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: token }));
+      assert.deepEqual(deleted.body.data, { success: true, message: 'Payment method deleted successfully' });
+      const deletedAgain = kept('delete again', await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: token }));
+      assert.deepEqual([deletedAgain.status, deletedAgain.body.code], [404, 'payment_method_not_found']);
+      const charged = kept('charge deleted card', await pay(t.api, customerId, token));
+      assert.deepEqual([charged.status, charged.body.code], [400, 'processor_invalid_request']);
+    });
+
+    it('cards that cannot be saved: declined on attach, unknown card, unknown customer', async () => {
+      const customerId = await createCustomer(t.api);
+      const declined = kept('attach declined', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: 'pm_card_chargeDeclined' }));
+      assert.deepEqual([declined.status, declined.body.code, declined.body.decline_code], [402, 'card_declined', 'generic_decline']);
+      const unknown = kept('attach unknown', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: 'pm_card_doesNotExist' }));
+      assert.deepEqual([unknown.status, unknown.body.code], [404, 'payment_method_not_found']);
+      const noCustomer = kept('attach no customer', await t.api.post('/payment/payment-method', { customerId: 'cus_unknown', paymentMethodId: newCardToken() }));
+      assert.deepEqual([noCustomer.status, noCustomer.body.code], [404, 'customer_not_found']);
+    });
+
+    it('payments: succeeded, details, declines, requires_action, manual capture, charged once', async () => {
+      const customerId = await createCustomer(t.api);
+      const card = await saveCard(t.api, customerId);
+      const orderId = `order_contract_${Date.now()}`;
+      const paid = kept('pay', await pay(t.api, customerId, card, { orderId, returnUrl: 'https://example.com/checkout/complete' }));
+      assert.deepEqual({ ...paid.body.data, payment_intent_id: 'pi' }, { payment_intent_id: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' });
+      const details = kept('details', await t.api.get(`/payment/payment-intent/${paid.body.data.payment_intent_id}`));
+      assert.deepEqual([details.body.data.amount_received, details.body.data.order_id], [2500, orderId]);
+      const twice = kept('pay order again', await pay(t.api, customerId, card, { orderId }));
+      assert.deepEqual([twice.status, twice.body.code, twice.body.payment_intent_id], [409, 'order_already_paid', paid.body.data.payment_intent_id]);
+
+      for (const [token, declineCode] of [
+        ['pm_card_chargeDeclined', 'generic_decline'],
+        ['pm_card_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
+        ['pm_card_chargeDeclinedExpiredCard', 'expired_card'],
+      ] as const) {
+        const declined = kept(`pay ${token}`, await pay(t.api, customerId, token));
+        assert.deepEqual([declined.status, declined.body.code, declined.body.decline_code], [402, 'card_declined', declineCode]);
+        assert.match(declined.body.payment_intent_id, /^pi_/);
+        const why = kept(`details ${token}`, await t.api.get(`/payment/payment-intent/${declined.body.payment_intent_id}`));
+        assert.deepEqual([why.body.data.status, why.body.data.last_payment_error.decline_code], ['requires_payment_method', declineCode]);
+      }
+
+      const failingCard = await saveCard(t.api, customerId, 'pm_card_chargeCustomerFail');
+      const failOrder = `order_failing_${Date.now()}`;
+      const failed = kept('pay saved failing card', await pay(t.api, customerId, failingCard, { orderId: failOrder }));
+      assert.equal(failed.status, 402);
+      const retried = kept('pay the order with another card', await pay(t.api, customerId, card, { orderId: failOrder }));
+      assert.equal(retried.body.data.status, 'succeeded');
+
+      const secure = await saveCard(t.api, customerId, 'pm_card_authenticationRequired');
+      const redirect = kept('3ds with returnUrl', await pay(t.api, customerId, secure, { returnUrl: 'https://example.com/done' }));
+      assert.deepEqual([redirect.status, redirect.body.data.status, redirect.body.data.next_action.type], [200, 'requires_action', 'redirect_to_url']);
+      assert.match(redirect.body.data.client_secret, /^pi_[A-Za-z0-9]+_secret_/);
+      const sdk = kept('3ds without returnUrl', await pay(t.api, customerId, secure));
+      assert.equal(sdk.body.data.next_action.type, 'use_stripe_sdk');
+
+      const manual = kept('manual capture', await pay(t.api, customerId, card, { captureMethod: 'manual' }));
+      assert.equal(manual.body.data.status, 'requires_capture');
+      assert.ok(Date.parse(manual.body.data.capture_before) > Date.now() + 6.9 * 24 * 3600 * 1000);
+    });
+
+    it('payments refused before the processor: decimal amount, unknown customer, another customer\'s card', async () => {
+      const customerId = await createCustomer(t.api);
+      const card = await saveCard(t.api, customerId);
+      const decimal = kept('decimal amount', await pay(t.api, customerId, card, { amount: 65.22 }));
+      assert.deepEqual([decimal.status, decimal.body.code, decimal.body.suggested_amount], [400, 'invalid_amount', 6522]);
+      const unknown = kept('unknown customer', await pay(t.api, 'cus_unknown', card));
+      assert.deepEqual([unknown.status, unknown.body.code], [404, 'customer_not_found']);
+      const others = kept('other customer\'s card', await pay(t.api, await createCustomer(t.api), card));
+      assert.deepEqual([others.status, others.body.code], [404, 'payment_method_not_found']);
+      const unknownIntent = kept('unknown intent', await t.api.get('/payment/payment-intent/pi_unknown'));
+      assert.deepEqual([unknownIntent.status, unknownIntent.body.code], [404, 'payment_intent_not_found']);
+    });
+
+    it('refunds: partial, over-refund, the rest, nothing left, unknown, not refundable', async () => {
+      const customerId = await createCustomer(t.api);
+      const card = await saveCard(t.api, customerId);
+      const paymentIntentId = (await pay(t.api, customerId, card, { amount: 3000 })).body.data.payment_intent_id;
+      const partial = kept('partial', await t.api.post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' }));
+      assert.deepEqual({ ...partial.body.data, refund_id: 're' }, { refund_id: 're', status: 'succeeded', amount: 1000, currency: 'usd', payment_intent: paymentIntentId });
+      const over = kept('over', await t.api.post('/payment/refund', { paymentIntentId, amount: 2001 }));
+      assert.deepEqual([over.status, over.body.code, over.body.amount_remaining], [400, 'refund_exceeds_amount', 2000]);
+      const rest = kept('rest', await t.api.post('/payment/refund', { paymentIntentId }));
+      assert.deepEqual([rest.status, rest.body.data.amount], [200, 2000]);
+      const none = kept('nothing left', await t.api.post('/payment/refund', { paymentIntentId, amount: 1 }));
+      assert.deepEqual([none.status, none.body.code, none.body.amount_remaining], [400, 'refund_exceeds_amount', 0]);
+      const refunded = kept('refunded details', await t.api.get(`/payment/payment-intent/${paymentIntentId}`));
+      assert.equal(refunded.body.data.amount_refunded, 3000);
+      const unknown = kept('unknown', await t.api.post('/payment/refund', { paymentIntentId: 'pi_unknown', amount: 100 }));
+      assert.deepEqual([unknown.status, unknown.body.code], [404, 'payment_intent_not_found']);
+      const declined = await pay(t.api, customerId, 'pm_card_chargeDeclined');
+      const notRefundable = kept('declined', await t.api.post('/payment/refund', { paymentIntentId: declined.body.payment_intent_id }));
+      assert.deepEqual([notRefundable.status, notRefundable.body.code], [409, 'invalid_state']);
+    });
+  });
+}
+
+describe('the two processors', () => {
+  it('gave the same answers, step for step (ids and times aside)', () => {
+    const [simulated, stripe] = PROCESSORS.map((p) => transcripts.get(p.name));
+    assert.ok(simulated && stripe && simulated.length > 30, 'both suites ran');
+    assert.deepEqual(stripe, simulated);
+  });
+});
