@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createServices } from './app-services.js';
-import type { Config } from './config.js';
+import { OwnershipChecker } from './auth/ownership.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { needsDevelopmentSecret, type Config } from './config.js';
+import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installValidators } from './http/plugins/validation.js';
@@ -38,6 +41,10 @@ export async function buildApp(
   deps: AppDeps,
   options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<FastifyInstance> {
+  if (needsDevelopmentSecret(config.auth)) {
+    // Fail closed: an app that could verify no token would refuse everything, or worse, be wired open by mistake.
+    throw new Error('buildApp needs JWT_SECRET or JWKS_URL in config.auth (the server supplies a development secret when both are unset)');
+  }
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
@@ -56,8 +63,14 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
   });
 
-  await registerDocs(app);
   const services = createServices(deps.db, deps.processor, app.log);
+  // Before the docs and the routes, so that every route they add is guarded or declared open.
+  installAuth(app, {
+    verifier: createTokenVerifier(config.auth),
+    ownership: new OwnershipChecker(services.customers, services.payments),
+    names: config.auth.names,
+  });
+  await registerDocs(app);
   await app.register(healthRoutes, { db: deps.db });
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });

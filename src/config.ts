@@ -1,10 +1,42 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { AccessNames } from './auth/access-rules.js';
 
 /**
  * Every environment variable the service reads, in one schema. The README's configuration table
  * is written from the descriptions here; `loadConfig` is the only reader of `process.env`.
  */
+const nameOf = (description: string, value: string) => Type.String({ pattern: '^\\S+$', default: value, description });
+
+/** Authentication: see README "Authentication". Lists (issuers, audiences) are comma-separated. */
+const AUTH_ENV = {
+  AUTH_MODE: Type.Union([Type.Literal('auto'), Type.Literal('required')], {
+    default: 'auto',
+    description:
+      'auto: without JWT_SECRET and JWKS_URL (and not in production) a development secret is created under DATA_DIR. ' +
+      'required: JWT_SECRET or JWKS_URL must be set, as always with NODE_ENV=production.',
+  }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16, secret: true, description: 'Shared secret of the user tokens (HS256), as the Auth Service signs them.' })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'CommuneDrop', description: 'Accepted iss of user tokens.' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'CommuneDropAudience', description: 'Accepted aud of user tokens.' }),
+  JWKS_URL: Type.Optional(
+    Type.String({ pattern: '^https?://\\S+$', description: 'The Auth Service\'s key set, for service tokens (RS256/ES256).' }),
+  ),
+  SERVICE_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'Accepted iss of service tokens. Default: JWT_ISSUER.' })),
+  SERVICE_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'Accepted aud of service tokens. Default: JWT_AUDIENCE.' })),
+  JWKS_REFRESH_COOLDOWN_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    default: 30,
+    description: 'Least time between two fetches of the key set caused by an unknown kid.',
+  }),
+  JWT_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock skew allowed on exp and nbf.' }),
+  AUTH_ROLE_ADMIN: nameOf('Role that passes every rule.', 'admin'),
+  AUTH_SCOPE_READ: nameOf('Scope that reads everything.', 'payment.read'),
+  AUTH_SCOPE_WRITE: nameOf('Scope that creates customers, saves cards, charges, refunds.', 'payment.write'),
+  AUTH_SCOPE_ORDER: nameOf('Scope of the order service\'s token, accepted for charging.', 'order.write'),
+};
+
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
     default: 'development',
@@ -44,6 +76,7 @@ export const EnvSchema = Type.Object({
     default: 64 * 1024,
     description: 'Largest request body accepted; larger bodies get 413.',
   }),
+  ...AUTH_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -57,6 +90,24 @@ export interface Config {
   dataDir: string;
   paymentProcessor: Env['PAYMENT_PROCESSOR'];
   bodyLimitBytes: number;
+  auth: AuthConfig;
+}
+
+/** How bearer tokens are checked and what the access rules call their roles and scopes. */
+export interface AuthConfig {
+  /** Production or AUTH_MODE=required: no development secret, ever. */
+  required: boolean;
+  /** HS256 user tokens; `secret` unset means none are accepted (until a development secret is supplied at boot). */
+  userTokens: { secret: string | undefined; issuer: string[]; audience: string[] };
+  /** RS256/ES256 service tokens from the Auth Service's JWKS; null when JWKS_URL is unset. */
+  serviceTokens: { jwksUrl: string; issuer: string[]; audience: string[]; refreshCooldownSeconds: number } | null;
+  clockToleranceSeconds: number;
+  names: AccessNames;
+}
+
+/** Neither kind of token is configured: only a development secret can make the service usable. */
+export function needsDevelopmentSecret(auth: AuthConfig): boolean {
+  return auth.userTokens.secret === undefined && auth.serviceTokens === null;
 }
 
 /** A configuration problem, stated in one line that names the variable. */
@@ -83,6 +134,7 @@ function describeExpected(schema: TSchema): string {
     return `an integer from ${schema.minimum ?? '-∞'} to ${schema.maximum ?? '∞'}`;
   }
   if (schema.pattern) return `a value matching ${schema.pattern}`;
+  if (schema.minLength > 1) return `a string of at least ${schema.minLength} characters`;
   return `a ${schema.type}`;
 }
 
@@ -93,11 +145,38 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   if (error) {
     const name = error.path.replace(/^\//, '').split('/')[0] ?? error.path;
     const propertySchema = EnvSchema.properties[name as keyof typeof EnvSchema.properties] as TSchema | undefined;
-    const shown = raw[name] === undefined ? 'nothing' : JSON.stringify(raw[name]);
+    // A secret's value never reaches the terminal or the logs; its length is enough to see what is wrong.
+    const shown =
+      raw[name] === undefined ? 'nothing' : propertySchema?.secret ? `${raw[name].length} characters` : JSON.stringify(raw[name]);
     const expected = propertySchema ? describeExpected(propertySchema) : error.message;
     throw new ConfigError(`Invalid configuration: ${name} must be ${expected} (got ${shown})`);
   }
   return value as Env;
+}
+
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+
+function authConfig(e: Env): AuthConfig {
+  const required = e.NODE_ENV === 'production' || e.AUTH_MODE === 'required';
+  const auth: AuthConfig = {
+    required,
+    userTokens: { secret: e.JWT_SECRET, issuer: list(e.JWT_ISSUER), audience: list(e.JWT_AUDIENCE) },
+    serviceTokens: e.JWKS_URL
+      ? {
+          jwksUrl: e.JWKS_URL,
+          issuer: list(e.SERVICE_JWT_ISSUER ?? e.JWT_ISSUER),
+          audience: list(e.SERVICE_JWT_AUDIENCE ?? e.JWT_AUDIENCE),
+          refreshCooldownSeconds: e.JWKS_REFRESH_COOLDOWN_SECONDS,
+        }
+      : null,
+    clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+    names: { adminRole: e.AUTH_ROLE_ADMIN, readScope: e.AUTH_SCOPE_READ, writeScope: e.AUTH_SCOPE_WRITE, orderScope: e.AUTH_SCOPE_ORDER },
+  };
+  if (required && needsDevelopmentSecret(auth)) {
+    const why = e.NODE_ENV === 'production' ? 'NODE_ENV=production' : 'AUTH_MODE=required';
+    throw new ConfigError(`Authentication is not configured: set JWT_SECRET (user tokens) and/or JWKS_URL (service tokens); ${why} refuses to start without them`);
+  }
+  return auth;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -113,5 +192,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     paymentProcessor: e.PAYMENT_PROCESSOR,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    auth: authConfig(e),
   };
 }

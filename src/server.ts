@@ -1,4 +1,5 @@
 import { buildApp, loggerOptions } from './app.js';
+import { withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createProcessor } from './processors/index.js';
 import { openDatabase } from './store/database.js';
@@ -7,8 +8,9 @@ import { migrate } from './store/migrate.js';
 /** Process entry: config → database → migrations → app → listen; closes cleanly on SIGINT/SIGTERM. */
 async function main() {
   let config: Config;
+  let developmentSecret: DevelopmentSecret | null;
   try {
-    config = loadConfig();
+    ({ config, developmentSecret } = await withDevelopmentSecret(loadConfig()));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -22,6 +24,12 @@ async function main() {
   const processor = createProcessor(config, db);
   const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
+  if (developmentSecret) {
+    app.log.warn(
+      { file: developmentSecret.file, created: developmentSecret.created },
+      'development mode: user tokens are checked against a development secret; set JWT_SECRET and/or JWKS_URL outside development',
+    );
+  }
 
   let closing = false;
   const close = async (signal: string) => {

@@ -8,6 +8,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-intent',
     {
+      config: { access: { rule: 'create-payment', owner: { customerId: 'body.customerId' } } },
       schema: {
         tags: ['payments'],
         summary: 'Charge a customer\'s card',
@@ -45,6 +46,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.get(
     '/payment/payment-intent/:id',
     {
+      config: { access: { rule: 'read', owner: { paymentIntentId: 'params.id' } } },
       schema: {
         tags: ['payments'],
         summary: 'Status of a payment',

@@ -8,6 +8,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
   app.post(
     '/payment/refund',
     {
+      config: { access: 'admin-or-write' },
       schema: {
         tags: ['refunds'],
         summary: 'Refund all or part of a payment',
