@@ -1,5 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
 import { withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
+import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createProcessor } from './processors/index.js';
 import { openDatabase } from './store/database.js';
@@ -46,10 +48,32 @@ async function main() {
   process.on('SIGTERM', () => void close('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
+  // The port really bound (PORT=0 picks a free one).
+  const base = `http://localhost:${(app.server.address() as AddressInfo).port}`;
   app.log.info(
     { processor: processor.name, database: db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-    `payment service ready: http://localhost:${config.port}/payment/api-docs`,
+    `payment service ready: ${base}/payment/api-docs`,
   );
+  if (developmentSecret) process.stdout.write(await developmentBanner(config, base));
+}
+
+/**
+ * The quickstart's two lines: an administrator's token and a curl line that uses it. Written to
+ * stdout rather than the log, and only in development: log lines are shipped and kept, and no
+ * token may ever be in one.
+ */
+async function developmentBanner(config: Config, base: string): Promise<string> {
+  const token = await mintUserToken(config.auth, { email: 'admin@example.com', roles: [config.auth.names.adminRole], ttlSeconds: 12 * 3600 });
+  const body = JSON.stringify({ email: 'customer@example.com', name: 'John Doe' });
+  return [
+    '',
+    `Development admin token (12 h; mint others with: npm run --silent token -- --email you@example.com [--role admin]):`,
+    `  ${token}`,
+    'Try it:',
+    `  curl -s -X POST ${base}/payment/customer -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '${body}'`,
+    '',
+    '',
+  ].join('\n');
 }
 
 main().catch((error) => {
