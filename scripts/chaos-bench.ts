@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { mintUserToken } from '../src/auth/token-minter.js';
+import { loadConfig } from '../src/config.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +28,8 @@ const WORKERS = Number(args.workers);
 const DATABASE_URL = args['database-url']!;
 const SCHEMA = `chaos_${randomBytes(4).toString('hex')}`;
 const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+const JWT_SECRET = randomBytes(32).toString('base64url');
+let authorization = '';
 
 const counts = { requests: 0, ok: 0, declinedOrConflict: 0, serverErrors: 0, connectionErrors: 0, kills: 0, latencies: [] as number[] };
 
@@ -49,6 +53,7 @@ async function startServer(port: number): Promise<void> {
       HOST: '127.0.0.1',
       DATABASE_URL,
       DATABASE_SCHEMA: SCHEMA,
+      JWT_SECRET,
       LOG_LEVEL: 'silent',
       RECONCILE_GRACE_MS: '1000',
       RECONCILE_INTERVAL_MS: '2000',
@@ -79,7 +84,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   try {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: { authorization, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(10_000),
     });
@@ -172,6 +177,8 @@ function sleep(ms: number) {
 }
 
 async function main() {
+  const auth = loadConfig({ JWT_SECRET }).auth;
+  authorization = `Bearer ${await mintUserToken(auth, { subject: 'chaos-bench', roles: ['admin'], ttlSeconds: 3600 })}`;
   const port = await freePort();
   await startServer(port);
   const customers: Array<{ customerId: string; card: string }> = [];

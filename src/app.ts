@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createServices, type AppServices } from './app-services.js';
-import type { Config } from './config.js';
+import { OwnershipChecker } from './auth/ownership.js';
+import type { Principal } from './auth/principal.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { needsDevelopmentSecret, type Config } from './config.js';
+import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
@@ -40,6 +44,10 @@ export async function buildApp(
   deps: AppDeps,
   options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<FastifyInstance> {
+  if (needsDevelopmentSecret(config.auth)) {
+    // Fail closed: an app that could verify no token would refuse everything, or worse, be wired open by mistake.
+    throw new Error('buildApp needs JWT_SECRET or JWKS_URL in config.auth (the server supplies a development secret when both are unset)');
+  }
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
@@ -58,15 +66,22 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
   });
 
-  await registerDocs(app);
   const services = createServices(deps.db, deps.processor, app.log, config);
   app.decorate('services', services);
+  // Before the docs and the routes, so that every route they add is guarded or declared open.
+  installAuth(app, {
+    verifier: createTokenVerifier(config.auth),
+    ownership: new OwnershipChecker(services.customers, services.payments),
+    names: config.auth.names,
+  });
+  // After authentication: a refused request is never stored under its key, and keys belong to their caller.
   installIdempotency(app, {
     keys: services.idempotencyKeys,
-    scopeOf: () => 'anonymous',
+    scopeOf: (request) => idempotencyScope(request.principal),
     leaseMs: config.idempotency.leaseMs,
     waitMs: config.idempotency.waitMs,
   });
+  await registerDocs(app);
   await app.register(healthRoutes, { db: deps.db });
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });
@@ -75,6 +90,12 @@ export async function buildApp(
   await app.register(paymentListRoutes, { services });
   app.addHook('onClose', () => services.reconciler.stop());
   return app;
+}
+
+/** Whose idempotency keys these are: a service client, or a user. */
+export function idempotencyScope(principal: Principal | null): string {
+  if (!principal) return 'anonymous';
+  return `${principal.kind}:${principal.clientId ?? principal.subject ?? principal.email ?? 'unidentified'}`;
 }
 
 declare module 'fastify' {

@@ -1,10 +1,42 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { AccessNames } from './auth/access-rules.js';
 
 /**
  * Every environment variable the service reads, in one schema. The README's configuration table
  * is written from the descriptions here; `loadConfig` is the only reader of `process.env`.
  */
+const nameOf = (description: string, value: string) => Type.String({ pattern: '^\\S+$', default: value, description });
+
+/** Authentication: see README "Authentication". Lists (issuers, audiences) are comma-separated. */
+const AUTH_ENV = {
+  AUTH_MODE: Type.Union([Type.Literal('auto'), Type.Literal('required')], {
+    default: 'auto',
+    description:
+      'auto: without JWT_SECRET and JWKS_URL (and not in production) a development secret is created under DATA_DIR. ' +
+      'required: JWT_SECRET or JWKS_URL must be set, as always with NODE_ENV=production.',
+  }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16, secret: true, description: 'Shared secret of the user tokens (HS256), as the Auth Service signs them.' })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'CommuneDrop', description: 'Accepted iss of user tokens.' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'CommuneDropAudience', description: 'Accepted aud of user tokens.' }),
+  JWKS_URL: Type.Optional(
+    Type.String({ pattern: '^https?://\\S+$', description: 'The Auth Service\'s key set, for service tokens (RS256/ES256).' }),
+  ),
+  SERVICE_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'Accepted iss of service tokens. Default: JWT_ISSUER.' })),
+  SERVICE_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'Accepted aud of service tokens. Default: JWT_AUDIENCE.' })),
+  JWKS_REFRESH_COOLDOWN_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    default: 30,
+    description: 'Least time between two fetches of the key set caused by an unknown kid.',
+  }),
+  JWT_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock skew allowed on exp and nbf.' }),
+  AUTH_ROLE_ADMIN: nameOf('Role that passes every rule.', 'admin'),
+  AUTH_SCOPE_READ: nameOf('Scope that reads everything.', 'payment.read'),
+  AUTH_SCOPE_WRITE: nameOf('Scope that creates customers, saves cards, charges, refunds.', 'payment.write'),
+  AUTH_SCOPE_ORDER: nameOf('Scope of the order service\'s token, accepted for charging.', 'order.write'),
+};
+
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
     default: 'development',
@@ -72,7 +104,7 @@ export const EnvSchema = Type.Object({
     description: 'Largest request body accepted; larger bodies get 413.',
   }),
   STRIPE_SECRET_KEY: Type.Optional(
-    Type.String({ description: 'Stripe secret (sk_...) or restricted (rk_...) key. Required when PAYMENT_PROCESSOR=stripe; never shown.' }),
+    Type.String({ secret: true, description: 'Stripe secret (sk_...) or restricted (rk_...) key. Required when PAYMENT_PROCESSOR=stripe; never shown.' }),
   ),
   STRIPE_API_BASE: Type.Optional(
     Type.String({
@@ -92,6 +124,7 @@ export const EnvSchema = Type.Object({
     default: 2,
     description: 'Retries of a failed request to Stripe (connection errors, 409, 5xx), with the same idempotency key.',
   }),
+  ...AUTH_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -109,6 +142,24 @@ export interface Config {
   idempotency: { ttlMs: number; waitMs: number; leaseMs: number };
   /** Set exactly when PAYMENT_PROCESSOR=stripe. */
   stripe: StripeSettings | null;
+  auth: AuthConfig;
+}
+
+/** How bearer tokens are checked and what the access rules call their roles and scopes. */
+export interface AuthConfig {
+  /** Production or AUTH_MODE=required: no development secret, ever. */
+  required: boolean;
+  /** HS256 user tokens; `secret` unset means none are accepted (until a development secret is supplied at boot). */
+  userTokens: { secret: string | undefined; issuer: string[]; audience: string[] };
+  /** RS256/ES256 service tokens from the Auth Service's JWKS; null when JWKS_URL is unset. */
+  serviceTokens: { jwksUrl: string; issuer: string[]; audience: string[]; refreshCooldownSeconds: number } | null;
+  clockToleranceSeconds: number;
+  names: AccessNames;
+}
+
+/** Neither kind of token is configured: only a development secret can make the service usable. */
+export function needsDevelopmentSecret(auth: AuthConfig): boolean {
+  return auth.userTokens.secret === undefined && auth.serviceTokens === null;
 }
 
 /** How the Stripe processor reaches Stripe. */
@@ -119,9 +170,6 @@ export interface StripeSettings {
   timeoutMs: number;
   maxNetworkRetries: number;
 }
-
-/** Variables whose value must never appear in an error message or a log line. */
-const SECRET_VARIABLES = new Set(['STRIPE_SECRET_KEY']);
 
 /** A configuration problem, stated in one line that names the variable. */
 export class ConfigError extends Error {
@@ -147,6 +195,7 @@ function describeExpected(schema: TSchema): string {
     return `an integer from ${schema.minimum ?? '-∞'} to ${schema.maximum ?? '∞'}`;
   }
   if (schema.pattern) return `a value matching ${schema.pattern}`;
+  if (schema.minLength > 1) return `a string of at least ${schema.minLength} characters`;
   return `a ${schema.type}`;
 }
 
@@ -157,11 +206,38 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   if (error) {
     const name = error.path.replace(/^\//, '').split('/')[0] ?? error.path;
     const propertySchema = EnvSchema.properties[name as keyof typeof EnvSchema.properties] as TSchema | undefined;
-    const shown = raw[name] === undefined ? 'nothing' : SECRET_VARIABLES.has(name) ? 'a value that is not shown' : JSON.stringify(raw[name]);
+    // A secret's value never reaches the terminal or the logs; its length is enough to see what is wrong.
+    const shown =
+      raw[name] === undefined ? 'nothing' : propertySchema?.secret ? `${raw[name].length} characters` : JSON.stringify(raw[name]);
     const expected = propertySchema ? describeExpected(propertySchema) : error.message;
     throw new ConfigError(`Invalid configuration: ${name} must be ${expected} (got ${shown})`);
   }
   return value as Env;
+}
+
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+
+function authConfig(e: Env): AuthConfig {
+  const required = e.NODE_ENV === 'production' || e.AUTH_MODE === 'required';
+  const auth: AuthConfig = {
+    required,
+    userTokens: { secret: e.JWT_SECRET, issuer: list(e.JWT_ISSUER), audience: list(e.JWT_AUDIENCE) },
+    serviceTokens: e.JWKS_URL
+      ? {
+          jwksUrl: e.JWKS_URL,
+          issuer: list(e.SERVICE_JWT_ISSUER ?? e.JWT_ISSUER),
+          audience: list(e.SERVICE_JWT_AUDIENCE ?? e.JWT_AUDIENCE),
+          refreshCooldownSeconds: e.JWKS_REFRESH_COOLDOWN_SECONDS,
+        }
+      : null,
+    clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+    names: { adminRole: e.AUTH_ROLE_ADMIN, readScope: e.AUTH_SCOPE_READ, writeScope: e.AUTH_SCOPE_WRITE, orderScope: e.AUTH_SCOPE_ORDER },
+  };
+  if (required && needsDevelopmentSecret(auth)) {
+    const why = e.NODE_ENV === 'production' ? 'NODE_ENV=production' : 'AUTH_MODE=required';
+    throw new ConfigError(`Authentication is not configured: set JWT_SECRET (user tokens) and/or JWKS_URL (service tokens); ${why} refuses to start without them`);
+  }
+  return auth;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -181,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, leaseMs: 120_000 },
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
+    auth: authConfig(e),
   };
 }
 

@@ -1,11 +1,15 @@
+import type { AddressInfo } from 'node:net';
+import { withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
+import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startService } from './service.js';
 
-/** Process entry: config → service → graceful close on SIGINT/SIGTERM. */
+/** Process entry: config (and, in development, its secret) → service → graceful close on SIGINT/SIGTERM. */
 async function main() {
   let config: Config;
+  let developmentSecret: DevelopmentSecret | null;
   try {
-    config = loadConfig();
+    ({ config, developmentSecret } = await withDevelopmentSecret(loadConfig()));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -15,6 +19,13 @@ async function main() {
   }
 
   const service = await startService(config);
+  if (developmentSecret) {
+    service.app.log.warn(
+      { file: developmentSecret.file, created: developmentSecret.created },
+      'development mode: user tokens are checked against a development secret; set JWT_SECRET and/or JWKS_URL outside development',
+    );
+  }
+
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
@@ -27,6 +38,29 @@ async function main() {
   };
   process.on('SIGINT', () => void close('SIGINT'));
   process.on('SIGTERM', () => void close('SIGTERM'));
+
+  // The port really bound (PORT=0 picks a free one).
+  const base = `http://localhost:${(service.app.server.address() as AddressInfo).port}`;
+  if (developmentSecret) process.stdout.write(await developmentBanner(config, base));
+}
+
+/**
+ * The quickstart's two lines: an administrator's token and a curl line that uses it. Written to
+ * stdout rather than the log, and only in development: log lines are shipped and kept, and no
+ * token may ever be in one.
+ */
+async function developmentBanner(config: Config, base: string): Promise<string> {
+  const token = await mintUserToken(config.auth, { email: 'admin@example.com', roles: [config.auth.names.adminRole], ttlSeconds: 12 * 3600 });
+  const body = JSON.stringify({ email: 'customer@example.com', name: 'John Doe' });
+  return [
+    '',
+    `Development admin token (12 h; mint others with: npm run --silent token -- --email you@example.com [--role admin]):`,
+    `  ${token}`,
+    'Try it:',
+    `  curl -s -X POST ${base}/payment/customer -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '${body}'`,
+    '',
+    '',
+  ].join('\n');
 }
 
 main().catch((error) => {

@@ -52,16 +52,21 @@ export class CustomerService {
 
   async getByEmail(email: string): Promise<ActiveCustomer> {
     const customer = await this.customers.findByNormalizedEmail(normalizeEmail(email));
-    if (!customer || !isActive(customer)) throw new AppError('customer_not_found', `No customer with email ${email}`);
+    if (!customer || !isActive(customer)) throw customerNotFound('email', email);
     return customer;
   }
 
   /** Finds a customer by the id clients use (cus_...). */
   async getByCustomerId(customerId: string): Promise<ActiveCustomer> {
     const customer = await this.customers.findByProcessorId(customerId);
-    if (!customer || !isActive(customer)) throw new AppError('customer_not_found', `No customer with id ${customerId}`);
+    if (!customer || !isActive(customer)) throw customerNotFound('id', customerId);
     return customer;
   }
+}
+
+/** The answer for a customer that is not there, or not the caller's to see: the two must not differ. */
+export function customerNotFound(by: 'email' | 'id', value: string): AppError {
+  return new AppError('customer_not_found', `No customer with ${by} ${value}`);
 }
 
 function isActive(customer: Customer): customer is ActiveCustomer {

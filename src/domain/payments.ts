@@ -113,7 +113,7 @@ export class PaymentService {
       : isUuid(paymentIntentId)
         ? await this.payments.findById(paymentIntentId)
         : null;
-    if (!payment) throw new AppError('payment_intent_not_found', `No payment intent ${paymentIntentId}`);
+    if (!payment) throw paymentIntentNotFound(paymentIntentId);
     return payment;
   }
 
@@ -295,6 +295,11 @@ export class PaymentService {
 function answerOrDecline(payment: Payment): Payment {
   if (payment.status === 'requires_payment_method' && payment.failureMessage) throw declined(payment);
   return payment;
+}
+
+/** The answer for a payment that is not there, or not the caller's to see: the two must not differ. */
+export function paymentIntentNotFound(paymentIntentId: string): AppError {
+  return new AppError('payment_intent_not_found', `No payment intent ${paymentIntentId}`);
 }
 
 function declined(payment: Payment): AppError {

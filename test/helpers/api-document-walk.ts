@@ -9,8 +9,17 @@ import type { Api } from './app.js';
  * example 6 deletes the card of example 3 and example 7 pays with the card of example 4, because a
  * deleted card can never be charged again, at Stripe as here.
  */
-export async function walkApiDocument(api: Api): Promise<{ customerId: string; paymentIntentId: string; refundId: string }> {
-  const email = `customer-${randomBytes(5).toString('hex')}@example.com`;
+export interface WalkOptions {
+  /** The customer's email; a customer's user token must name its own. */
+  email?: string;
+  /** Who charges (example 7): the web app does it with the order service's token. Default: `api`. */
+  paymentApi?: Api;
+  /** Who refunds (example 8): never a customer. Default: `api`. */
+  refundApi?: Api;
+}
+
+export async function walkApiDocument(api: Api, options: WalkOptions = {}): Promise<{ customerId: string; paymentIntentId: string; refundId: string }> {
+  const email = options.email ?? `customer-${randomBytes(5).toString('hex')}@example.com`;
   const firstCard = `pm_${randomBytes(6).toString('hex')}`;
 
   // 1. Create a Customer
@@ -73,7 +82,7 @@ export async function walkApiDocument(api: Api): Promise<{ customerId: string; p
 
   // 7. Create Payment Intent
   const orderId = `order_${randomBytes(5).toString('hex')}`;
-  const paid = await api.post('/payment/payment-intent', {
+  const paid = await (options.paymentApi ?? api).post('/payment/payment-intent', {
     amount: 2500,
     customerId,
     paymentMethodId: secondCard,
@@ -87,7 +96,7 @@ export async function walkApiDocument(api: Api): Promise<{ customerId: string; p
   assert.deepEqual(paid.body, { success: true, data: { payment_intent_id: paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' } });
 
   // 8. Process Refund
-  const refunded = await api.post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' });
+  const refunded = await (options.refundApi ?? api).post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' });
   assert.equal(refunded.status, 200, JSON.stringify(refunded.body));
   const refundId: string = refunded.body.data.refund_id;
   assert.match(refundId, /^re_/);

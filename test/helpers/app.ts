@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { PaymentProcessor } from '../../src/processors/processor.js';
@@ -9,6 +9,7 @@ import { ProcessorError } from '../../src/processors/processor.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
 import { openDatabase } from '../../src/store/database.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { adminToken, JwksServer, newSigningKey, TEST_JWT_SECRET, type SigningKey } from './tokens.js';
 
 async function shareDatabase(other: TestDatabase): Promise<TestDatabase> {
   if (!other.url) return { ...other, close: async () => {} };
@@ -61,15 +62,25 @@ export class Api {
   withHeaders(headers: Record<string, string>): Api {
     return new Api(this.app, { ...this.defaultHeaders, ...headers });
   }
+
+  /** The same client, sending `Authorization: Bearer <token>`. */
+  withToken(token: string): Api {
+    return this.withHeaders({ authorization: `Bearer ${token}` });
+  }
 }
 
 export interface TestApp {
   app: FastifyInstance;
+  /** Sends an administrator's token, so that suites about other subjects need not think of access. */
   api: Api;
+  /** Sends no token. */
+  anonymous: Api;
   db: Database;
   database: TestDatabase;
   config: Config;
   processor: PaymentProcessor;
+  /** The loopback JWKS the app trusts for service tokens, with its first key (option `jwks`). */
+  jwks: { server: JwksServer; key: SigningKey } | null;
   close(): Promise<void>;
 }
 
@@ -80,25 +91,43 @@ export interface TestAppOptions {
   /** Another processor than the simulated one on the test database. */
   processor?: (db: Database) => PaymentProcessor;
   faults?: SimulatedFaults;
+  /** Instead of the silent logger (pino options, e.g. with a stream to read the lines). */
+  logger?: FastifyServerOptions['logger'];
+  /** Runs on the built app before it is ready: to observe requests with a hook. */
+  beforeReady?: (app: FastifyInstance) => void;
+  /** Serve the Auth Service's JWKS over loopback, with one RS256 key published, and trust it for service tokens. */
+  jwks?: boolean;
 }
 
 /** The real application on a fresh test database, with the simulated processor unless told otherwise. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.sameDatabaseAs ? await shareDatabase(options.sameDatabaseAs.database) : await openTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const jwks = options.jwks ? { server: await JwksServer.start(), key: await newSigningKey('RS256') } : null;
+  jwks?.server.publish(jwks.key);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(jwks ? { JWKS_URL: jwks.server.url } : {}),
+    ...options.env,
+  });
   const processor = options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults);
-  const app = await buildApp(config, { db: database.db, processor });
+  const app = await buildApp(config, { db: database.db, processor }, options.logger ? { logger: options.logger } : {});
+  options.beforeReady?.(app);
   await app.ready();
   return {
     app,
-    api: new Api(app),
+    api: new Api(app, { authorization: `Bearer ${await adminToken({ expiresIn: 3600 })}` }),
+    anonymous: new Api(app),
     db: database.db,
     database,
     config,
     processor,
+    jwks,
     async close() {
       await app.close();
       await database.close();
+      await jwks?.server.close();
     },
   };
 }

@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { adminToken, TEST_JWT_SECRET } from './tokens.js';
 
 const CRASH_SERVER = fileURLToPath(new URL('../fixtures/crash-server.ts', import.meta.url));
 
 export interface ChildService {
   child: ChildProcess;
   base: string;
+  /** A JSON request as an administrator; a connection the server dropped resolves as `{ status: 0 }`. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** Resolves with the signal that ended the process (SIGKILL when it crashed on purpose). */
   exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
@@ -15,7 +18,7 @@ export interface ChildService {
 /** Starts the service in a child process (test/fixtures/crash-server.ts) and waits until it listens. */
 export async function startChildService(env: Record<string, string>): Promise<ChildService> {
   const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER], {
-    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -24,9 +27,12 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
     lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`the service exited (${code}) before it listened`)));
   });
+  const base = `http://127.0.0.1:${port}`;
+  const authorization = `Bearer ${await adminToken()}`;
   return {
     child,
-    base: `http://127.0.0.1:${port}`,
+    base,
+    call: (method, path, body, headers = {}) => call(base, method, path, body, { authorization, ...headers }),
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -35,8 +41,8 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
   };
 }
 
-/** A JSON request to a child service; a connection the server dropped resolves as `{ status: 0 }`. */
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** A JSON request; a connection the server dropped resolves as `{ status: 0 }`. */
+async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   try {
     const response = await fetch(`${base}${path}`, {
       method,

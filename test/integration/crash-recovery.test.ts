@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { call, startChildService } from '../helpers/child-service.js';
+import { startChildService, type ChildService } from '../helpers/child-service.js';
 import { openTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js';
 
 // A process killed mid-payment and restarted: after the boot reconciliation, the processor's charges
@@ -48,21 +48,21 @@ describe('crash recovery: the service killed at each step of a payment', { skip 
     return { charges: charges.rows, payments: payments.rows, processorRefunds: processorRefunds.rows, refunds: refunds.rows };
   }
 
-  async function setUp(base: string) {
-    const customer = await call(base, 'POST', '/payment/customer', { email: `crash-${randomUUID()}@example.com`, name: 'Crash' });
+  async function setUp(service: ChildService) {
+    const customer = await service.call('POST', '/payment/customer', { email: `crash-${randomUUID()}@example.com`, name: 'Crash' });
     const customerId = customer.body.data.customerId as string;
-    const card = await call(base, 'POST', '/payment/payment-method', { customerId, paymentMethodId: `pm_crash${randomUUID().slice(0, 8)}` });
+    const card = await service.call('POST', '/payment/payment-method', { customerId, paymentMethodId: `pm_crash${randomUUID().slice(0, 8)}` });
     return { customerId, paymentMethodId: card.body.data.payment_method_id as string };
   }
 
   for (const crashAt of ['before-processor', 'after-processor', 'during-record']) {
     it(`payment creation, killed ${crashAt}: restarted, one charge, one succeeded payment, the retry answers it`, async () => {
       const doomed = await startChildService({ ...env, CRASH_AT: crashAt, CRASH_OP: 'payment_intents.create' });
-      const { customerId, paymentMethodId } = await setUp(doomed.base);
+      const { customerId, paymentMethodId } = await setUp(doomed);
       const orderId = `order_${randomUUID()}`;
       const request = { amount: 2500, customerId, paymentMethodId, orderId };
       const headers = { 'idempotency-key': `crash-${randomUUID()}` };
-      const lost = await call(doomed.base, 'POST', '/payment/payment-intent', request, headers);
+      const lost = await doomed.call('POST', '/payment/payment-intent', request, headers);
       assert.equal(lost.status, 0, 'the connection died with the process');
       assert.equal(await doomed.exited, 'SIGKILL');
 
@@ -74,7 +74,7 @@ describe('crash recovery: the service killed at each step of a payment', { skip 
         assert.equal(charges[0]!.status, 'succeeded');
 
         await new Promise((resolve) => setTimeout(resolve, 600)); // the dead request's hold on its key lapses
-        const retried = await call(revived.base, 'POST', '/payment/payment-intent', request, headers);
+        const retried = await revived.call('POST', '/payment/payment-intent', request, headers);
         assert.equal(retried.status, 200, JSON.stringify(retried.body));
         assert.equal(retried.body.data.payment_intent_id, charges[0]!.id);
         assert.equal((await ledgers(orderId)).charges.length, 1, 'the retry charged nothing more');
@@ -87,13 +87,13 @@ describe('crash recovery: the service killed at each step of a payment', { skip 
   for (const crashAt of ['before-processor', 'after-processor', 'during-record']) {
     it(`refund, killed ${crashAt}: restarted, one refund here and at the processor`, async () => {
       const doomed = await startChildService({ ...env, CRASH_AT: crashAt, CRASH_OP: 'refunds.create' });
-      const { customerId, paymentMethodId } = await setUp(doomed.base);
+      const { customerId, paymentMethodId } = await setUp(doomed);
       const orderId = `order_${randomUUID()}`;
-      const paid = await call(doomed.base, 'POST', '/payment/payment-intent', { amount: 4000, customerId, paymentMethodId, orderId });
+      const paid = await doomed.call('POST', '/payment/payment-intent', { amount: 4000, customerId, paymentMethodId, orderId });
       assert.equal(paid.status, 200);
       const refund = { paymentIntentId: paid.body.data.payment_intent_id, amount: 1500 };
       const headers = { 'idempotency-key': `crash-refund-${randomUUID()}` };
-      assert.equal((await call(doomed.base, 'POST', '/payment/refund', refund, headers)).status, 0);
+      assert.equal((await doomed.call('POST', '/payment/refund', refund, headers)).status, 0);
       assert.equal(await doomed.exited, 'SIGKILL');
 
       const revived = await startChildService(env);
@@ -102,7 +102,7 @@ describe('crash recovery: the service killed at each step of a payment', { skip 
         assert.equal(processorRefunds.length, 1);
         assert.deepEqual(refunds, [{ id: processorRefunds[0]!.id, amount: 1500, status: 'succeeded' }]);
         await new Promise((resolve) => setTimeout(resolve, 600));
-        const retried = await call(revived.base, 'POST', '/payment/refund', refund, headers);
+        const retried = await revived.call('POST', '/payment/refund', refund, headers);
         assert.equal(retried.status, 200, JSON.stringify(retried.body));
         assert.equal(retried.body.data.refund_id, processorRefunds[0]!.id);
         assert.equal((await ledgers(orderId)).processorRefunds.length, 1);

@@ -11,6 +11,7 @@ import {
   type Api,
   type TestApp,
 } from '../helpers/app.js';
+import { platformUserToken, signHs256 } from '../helpers/tokens.js';
 
 describe('Idempotency-Key and charging once', () => {
   let t: TestApp;
@@ -190,6 +191,36 @@ describe('Idempotency-Key and charging once', () => {
     assert.equal(first.status, 200);
     assert.equal(again.status, 200);
     assert.equal(again.headers['idempotent-replayed'], 'true');
+  });
+
+  it('scopes keys to the caller: two callers with one key never see each other\'s answer', async () => {
+    const shared = { 'idempotency-key': key() };
+    const adminA = t.anonymous.withToken(await signHs256({ sub: 'admin-a', role: 'admin' }));
+    const adminB = t.anonymous.withToken(await signHs256({ sub: 'admin-b', role: 'admin' }));
+    const emailA = `scope-a-${randomUUID()}@example.com`;
+    const emailB = `scope-b-${randomUUID()}@example.com`;
+    const a = await adminA.post('/payment/customer', { email: emailA }, shared);
+    const b = await adminB.post('/payment/customer', { email: emailB }, shared);
+    assert.equal(a.status, 201);
+    assert.equal(b.status, 201, 'not an idempotency_error: the key is B\'s own');
+    assert.notEqual(b.body.data.customerId, a.body.data.customerId);
+    // The same body under the same key from another caller is run anew, not replayed.
+    const customer = t.anonymous.withToken(await platformUserToken(emailA));
+    const replayedForA = await adminA.post('/payment/customer', { email: emailA }, shared);
+    const fromCustomer = await customer.post('/payment/customer', { email: emailA }, shared);
+    assert.equal(replayedForA.headers['idempotent-replayed'], 'true');
+    assert.equal(fromCustomer.headers['idempotent-replayed'], undefined);
+    assert.equal(fromCustomer.status, 200);
+  });
+
+  it('does not store a request refused by authentication or access rules under its key', async () => {
+    const headers = { 'idempotency-key': key() };
+    const email = `refused-${randomUUID()}@example.com`;
+    const stranger = t.anonymous.withToken(await platformUserToken(`stranger-${randomUUID()}@example.com`));
+    assert.equal((await t.anonymous.post('/payment/customer', { email }, headers)).status, 401);
+    assert.equal((await stranger.post('/payment/customer', { email }, headers)).status, 403);
+    const { rowCount } = await t.db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [headers['idempotency-key']]);
+    assert.equal(rowCount, 0);
   });
 
   it('forgets keys after their time to live', async () => {

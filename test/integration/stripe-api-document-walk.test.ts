@@ -8,6 +8,7 @@ import { STRIPE_API_VERSION } from '../../src/processors/stripe/stripe-client.js
 import { walkApiDocument } from '../helpers/api-document-walk.js';
 import { Api, createCustomer, pay, saveCard, uniqueEmail } from '../helpers/app.js';
 import { startStripeTestApp, stripeEnv, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
+import { adminToken, TEST_JWT_SECRET } from '../helpers/tokens.js';
 
 describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe receives', () => {
   let t: StripeTestApp;
@@ -124,11 +125,11 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
   it('a wrong secret key: 500 processor_misconfigured, logged loudly, the key in neither the answer nor the logs', async () => {
     const wrongKey = 'sk_test_thisKeyIsWrongAndMustNotLeak4242';
     const lines: string[] = [];
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...stripeEnv(t.stripe, { STRIPE_SECRET_KEY: wrongKey }) });
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, ...stripeEnv(t.stripe, { STRIPE_SECRET_KEY: wrongKey }) });
     const logger = { ...(loggerOptions(config) as object), stream: { write: (line: string) => void lines.push(line) } };
     const app = await buildApp(config, { db: t.db, processor: createProcessor(config, t.db) }, { logger });
     try {
-      const response = await new Api(app).post('/payment/customer', { email: uniqueEmail('misconfigured'), name: 'Jo' });
+      const response = await new Api(app, { authorization: `Bearer ${await adminToken()}` }).post('/payment/customer', { email: uniqueEmail('misconfigured'), name: 'Jo' });
       assert.equal(response.status, 500);
       assert.deepEqual(Object.keys(response.body).sort(), ['code', 'message', 'success']);
       assert.equal(response.body.code, 'processor_misconfigured');

@@ -28,6 +28,9 @@ describe('configuration', () => {
       [{ PAYMENT_PROCESSOR: 'paypal' }, /PAYMENT_PROCESSOR must be one of simulated, stripe \(got "paypal"\)/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a value matching/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+      [{ JWKS_URL: 'auth-service/jwks' }, /JWKS_URL must be a value matching/],
+      [{ AUTH_MODE: 'off' }, /AUTH_MODE must be one of auto, required/],
+      [{ JWT_CLOCK_TOLERANCE_SECONDS: '3600' }, /JWT_CLOCK_TOLERANCE_SECONDS must be an integer from 0 to 300/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('\n'));
@@ -81,6 +84,58 @@ describe('configuration', () => {
       for (const [env, message] of cases) {
         assert.throws(() => loadConfig({ PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: key, ...env }), (e: unknown) => e instanceof ConfigError && message.test(e.message));
       }
+    });
+  });
+
+  describe('authentication', () => {
+    it('defaults to the platform\'s issuer and audience, the service tokens\' to the same, and the default names', () => {
+      const { auth } = loadConfig({ JWT_SECRET: 's'.repeat(32), JWKS_URL: 'http://auth-service/auth/.well-known/openid-configuration/jwks' });
+      assert.deepEqual(auth.userTokens, { secret: 's'.repeat(32), issuer: ['CommuneDrop'], audience: ['CommuneDropAudience'] });
+      assert.deepEqual(auth.serviceTokens, {
+        jwksUrl: 'http://auth-service/auth/.well-known/openid-configuration/jwks',
+        issuer: ['CommuneDrop'],
+        audience: ['CommuneDropAudience'],
+        refreshCooldownSeconds: 30,
+      });
+      assert.equal(auth.clockToleranceSeconds, 30);
+      assert.deepEqual(auth.names, { adminRole: 'admin', readScope: 'payment.read', writeScope: 'payment.write', orderScope: 'order.write' });
+    });
+
+    it('takes the service tokens\' issuer and audience separately, lists comma-separated, names renamed', () => {
+      const { auth } = loadConfig({
+        JWKS_URL: 'https://auth.example.com/jwks',
+        SERVICE_JWT_ISSUER: 'https://auth.example.com',
+        SERVICE_JWT_AUDIENCE: 'payment-api, CommuneDropAudience',
+        AUTH_ROLE_ADMIN: 'Administrator',
+        AUTH_SCOPE_ORDER: 'orders.write',
+      });
+      assert.deepEqual(auth.serviceTokens?.issuer, ['https://auth.example.com']);
+      assert.deepEqual(auth.serviceTokens?.audience, ['payment-api', 'CommuneDropAudience']);
+      assert.equal(auth.userTokens.secret, undefined);
+      assert.equal(auth.names.adminRole, 'Administrator');
+      assert.equal(auth.names.orderScope, 'orders.write');
+    });
+
+    it('trims the secret (a mounted secret ends in a newline)', () => {
+      assert.equal(loadConfig({ JWT_SECRET: `${'k'.repeat(40)}\n` }).auth.userTokens.secret, 'k'.repeat(40));
+    });
+
+    it('never shows the secret in its error', () => {
+      assert.throws(
+        () => loadConfig({ JWT_SECRET: 'hunter2' }),
+        (e: unknown) => e instanceof ConfigError && e.message === 'Invalid configuration: JWT_SECRET must be a string of at least 16 characters (got 7 characters)',
+      );
+    });
+
+    it('stops a production boot without JWT_SECRET or JWKS_URL with one line', () => {
+      for (const env of [{ NODE_ENV: 'production' }, { AUTH_MODE: 'required' }]) {
+        assert.throws(
+          () => loadConfig(env),
+          (e: unknown) => e instanceof ConfigError && /^Authentication is not configured: set JWT_SECRET .* and\/or JWKS_URL/.test(e.message) && !e.message.includes('\n'),
+        );
+      }
+      assert.ok(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'http://auth/jwks' }).auth.required);
+      assert.equal(loadConfig({}).auth.required, false);
     });
   });
 });

@@ -2,6 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
+/** Swagger UI, the OpenAPI document and their assets live under this path; all of it is open. */
+export const DOCS_PREFIX = '/payment/api-docs';
+
 /** OpenAPI 3 generated from the route schemas: Swagger UI at /payment/api-docs, JSON at /payment/api-docs.json. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -14,6 +17,18 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
           'Customers, saved cards, payments and refunds for CommuneDrop. Amounts are integers in minor units ' +
           '(2500 = $25.00). Every answer is `{success, data}`; every error is `{success:false, message, code}`.',
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'A user token of the Auth Service (HS256) or a service token from its client-credentials endpoint (RS256/ES256). ' +
+              'Missing or invalid: 401 unauthorized. Valid but not allowed: 403 forbidden; another customer\'s data answers 404.',
+          },
+        },
+      },
       tags: [
         { name: 'customers', description: 'One customer per email' },
         { name: 'payment-methods', description: 'Saved cards (processor tokens only)' },
@@ -23,6 +38,6 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/payment/api-docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
-  app.get('/payment/api-docs.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get(`${DOCS_PREFIX}.json`, { schema: { hide: true }, config: { access: 'open' } }, async () => app.swagger());
 }

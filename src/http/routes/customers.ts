@@ -7,6 +7,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
   app.post(
     '/payment/customer',
     {
+      // A customer may create only its own record; asking for another email is refused outright.
+      config: { access: { rule: 'write', owner: { email: 'body.email', otherwise: 'forbidden' } } },
       schema: {
         tags: ['customers'],
         summary: 'Create a customer (or answer the existing one for that email)',
@@ -24,6 +26,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
   app.get(
     '/payment/customer/:email',
     {
+      // Another customer's email answers as an unknown one, so emails cannot be probed.
+      config: { access: { rule: 'read', owner: { email: 'params.email', otherwise: 'not_found' } } },
       schema: {
         tags: ['customers'],
         summary: 'Find a customer by email',

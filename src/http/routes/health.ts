@@ -7,16 +7,20 @@ import { Envelope, errorResponses } from '../schemas/common.js';
 
 const Health = Envelope(Type.Object({ status: Type.String({ examples: ['ok'] }) }));
 
-/** Liveness (the process answers) and readiness (the database answers), at the root and under /payment. */
+/** Liveness (the process answers) and readiness (the database answers), at the root and under /payment; open to all, as probes carry no token. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const open = { access: 'open' } as const;
   for (const prefix of ['', '/payment']) {
-    app.get(`${prefix}/health`, { schema: { tags: ['health'], summary: 'Alive', response: { 200: Health } } }, async () => ({
+    app.get(`${prefix}/health`, { config: open, schema: { tags: ['health'], summary: 'Alive', response: { 200: Health } } }, async () => ({
       success: true as const,
       data: { status: 'ok' },
     }));
     app.get(
       `${prefix}/ready`,
-      { schema: { tags: ['health'], summary: 'Ready: the database answers', response: { 200: Health, ...errorResponses('service_unavailable') } } },
+      {
+        config: open,
+        schema: { tags: ['health'], summary: 'Ready: the database answers', response: { 200: Health, ...errorResponses('service_unavailable') } },
+      },
       async (request, reply) => {
         try {
           await db.query('SELECT 1');

@@ -15,6 +15,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-intent',
     {
+      config: { access: { rule: 'create-payment', owner: { customerId: 'body.customerId' } } },
       schema: {
         tags: ['payments'],
         summary: 'Charge a customer\'s card',
@@ -52,6 +53,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-intent/:id/capture',
     {
+      config: { access: 'admin-or-write' },
       schema: {
         tags: ['payments'],
         summary: 'Capture an authorized payment',
@@ -79,6 +81,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-intent/:id/cancel',
     {
+      config: { access: 'admin-or-write' },
       schema: {
         tags: ['payments'],
         summary: 'Cancel a payment that has not been charged',
@@ -101,6 +104,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.get(
     '/payment/payment-intent/:id',
     {
+      config: { access: { rule: 'read', owner: { paymentIntentId: 'params.id' } } },
       schema: {
         tags: ['payments'],
         summary: 'Status of a payment',

@@ -31,6 +31,8 @@ export const paymentListRoutes: FastifyPluginAsyncTypebox<{ services: AppService
   app.get(
     '/payment/payments',
     {
+      // A customer lists only its own payments, so it must name itself; services and admins list any.
+      config: { access: { rule: 'read', owner: { customerId: 'query.customerId' } } },
       schema: {
         tags: ['payments'],
         summary: 'List payments, newest first',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../../app-services.js';
+import type { RouteAccess } from '../access.js';
 import { presentAttachedCard, presentSavedCard } from '../presenters.js';
 import { Envelope, EnvelopeWithMessage, errorResponses } from '../schemas/common.js';
 import {
@@ -13,12 +14,16 @@ import {
   SetDefaultPaymentMethodBody,
 } from '../schemas/payment-methods.js';
 
+/** A customer changes only its own cards; another customer's id answers as an unknown one. */
+const OWNER_WRITES: RouteAccess = { rule: 'write', owner: { customerId: 'body.customerId' } };
+
 const ATTACH_ERRORS = errorResponses('customer_not_found', 'payment_method_not_found', 'payment_method_unusable', 'card_declined', 'processor_unavailable');
 
 export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
     '/payment/payment-method',
     {
+      config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
         summary: 'Save a card for a customer',
@@ -36,6 +41,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-method-details',
     {
+      config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
         summary: 'Save a card with its display details',
@@ -58,6 +64,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.put(
     '/payment/payment-method',
     {
+      config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
         summary: 'Make a saved card the default',
@@ -74,6 +81,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.delete(
     '/payment/payment-method',
     {
+      config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
         summary: 'Delete a saved card',
@@ -95,6 +103,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.get(
     '/payment/payment-methods/:customerId',
     {
+      config: { access: { rule: 'read', owner: { customerId: 'params.customerId' } } },
       schema: {
         tags: ['payment-methods'],
         summary: 'List a customer\'s saved cards',

@@ -10,6 +10,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
   app.post(
     '/payment/refund',
     {
+      config: { access: 'admin-or-write' },
       schema: {
         tags: ['refunds'],
         summary: 'Refund all or part of a payment',
@@ -32,6 +33,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
   app.get(
     '/payment/refunds',
     {
+      config: { access: { rule: 'read', owner: { paymentIntentId: 'query.paymentIntentId' } } },
       schema: {
         tags: ['refunds'],
         summary: 'A payment\'s refunds, newest first',

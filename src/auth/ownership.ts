@@ -1,0 +1,46 @@
+import { customerNotFound, normalizeEmail, type CustomerService } from '../domain/customers.js';
+import { paymentIntentNotFound, type PaymentService } from '../domain/payments.js';
+import { AppError } from '../errors.js';
+
+/** The resource a request touches, as far as deciding whose it is goes. */
+export type OwnedResource =
+  | { kind: 'email'; value: string; otherwise: 'forbidden' | 'not_found' }
+  | { kind: 'customerId'; value: string }
+  | { kind: 'paymentIntentId'; value: string };
+
+/**
+ * A customer reaches only the customer record with its token's email, and what hangs from it.
+ * Another customer's record answers exactly as a missing one (same code, same message), so a
+ * customer cannot learn which ids or emails exist.
+ */
+export class OwnershipChecker {
+  constructor(
+    private readonly customers: CustomerService,
+    private readonly payments: PaymentService,
+  ) {}
+
+  async assertOwnedBy(email: string, resource: OwnedResource): Promise<void> {
+    switch (resource.kind) {
+      case 'email':
+        if (sameEmail(resource.value, email)) return;
+        throw resource.otherwise === 'forbidden'
+          ? new AppError('forbidden', 'A customer token acts only for its own email')
+          : customerNotFound('email', resource.value);
+      case 'customerId': {
+        const customer = await this.customers.getByCustomerId(resource.value);
+        if (!sameEmail(customer.email, email)) throw customerNotFound('id', resource.value);
+        return;
+      }
+      case 'paymentIntentId': {
+        const payment = await this.payments.get(resource.value);
+        const owner = payment.customerProcessorId ? await this.customers.getByCustomerId(payment.customerProcessorId) : null;
+        if (!owner || !sameEmail(owner.email, email)) throw paymentIntentNotFound(resource.value);
+        return;
+      }
+    }
+  }
+}
+
+function sameEmail(a: string, b: string): boolean {
+  return normalizeEmail(a) === normalizeEmail(b);
+}

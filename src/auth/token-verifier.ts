@@ -1,0 +1,118 @@
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import { principalFromClaims, type Principal } from './principal.js';
+
+/** Checks a bearer token and answers who it speaks for; throws AppError `unauthorized` (or `service_unavailable`). */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/**
+ * The algorithms are fixed per key kind, and the token's header only chooses between the two
+ * kinds: an HS256 token is only ever checked against the shared secret, an RS256/ES256 token only
+ * against the JWKS, so `alg: none` and an HS256 token signed with an RSA public key never verify.
+ */
+const USER_ALGORITHMS = ['HS256'];
+const SERVICE_ALGORITHMS = ['RS256', 'ES256'];
+const JWKS_TIMEOUT_MS = 5000;
+
+/** The JWKS endpoint did not answer usable keys: our problem, not the caller's token. */
+class SigningKeysUnavailable extends Error {}
+
+/** One kind of token: which algorithms its header may name, where its key comes from, what it must claim. */
+interface TokenKind {
+  kind: Principal['kind'];
+  algorithms: string[];
+  key: JWTVerifyGetKey;
+  issuer: string[];
+  audience: string[];
+}
+
+export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
+  const { userTokens, serviceTokens, clockToleranceSeconds } = auth;
+  const kinds: TokenKind[] = [];
+  if (userTokens.secret) {
+    const secret = new TextEncoder().encode(userTokens.secret);
+    kinds.push({ kind: 'user', algorithms: USER_ALGORITHMS, key: async () => secret, issuer: userTokens.issuer, audience: userTokens.audience });
+  }
+  if (serviceTokens) {
+    const key = signingKeysFrom(serviceTokens.jwksUrl, serviceTokens.refreshCooldownSeconds);
+    kinds.push({ kind: 'service', algorithms: SERVICE_ALGORITHMS, key, issuer: serviceTokens.issuer, audience: serviceTokens.audience });
+  }
+
+  return {
+    async verify(token) {
+      const alg = algorithmOf(token);
+      const kind = kinds.find((candidate) => candidate.algorithms.includes(alg));
+      if (!kind) throw rejected("The bearer token's signing algorithm is not accepted", 'alg_not_accepted');
+      try {
+        const { payload } = await jwtVerify(token, kind.key, {
+          algorithms: kind.algorithms,
+          issuer: kind.issuer,
+          audience: kind.audience,
+          clockTolerance: clockToleranceSeconds,
+          requiredClaims: ['exp'],
+        });
+        return principalFromClaims(payload, kind.kind);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+  };
+}
+
+/**
+ * jose caches the key set and fetches it again when a token names a `kid` it does not hold
+ * (at most once per cooldown, so random kids cannot hammer the Auth Service).
+ */
+function signingKeysFrom(url: string, cooldownSeconds: number): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(url), { cooldownDuration: cooldownSeconds * 1000, timeoutDuration: JWKS_TIMEOUT_MS });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new SigningKeysUnavailable('signing keys unavailable', { cause: error });
+    }
+  };
+}
+
+function algorithmOf(token: string): string {
+  try {
+    const { alg } = decodeProtectedHeader(token);
+    if (typeof alg === 'string') return alg;
+  } catch {
+    // Not a JWS at all; answered below like any malformed token.
+  }
+  throw rejected('The bearer token is malformed', 'malformed');
+}
+
+/** A refusal: the message goes to the caller, the reason (the cause's message) to the log; never the token. */
+function rejected(message: string, reason: string, cause?: unknown): AppError {
+  return new AppError('unauthorized', message, undefined, { cause: new Error(reason, cause === undefined ? undefined : { cause }) });
+}
+
+const CLAIM_MESSAGES: Readonly<Record<string, string>> = {
+  nbf: 'The bearer token is not valid yet',
+  iss: "The bearer token's issuer is not accepted",
+  aud: "The bearer token's audience is not accepted",
+  exp: 'The bearer token has no expiry (exp); tokens without one are refused',
+};
+
+function translate(error: unknown): AppError {
+  if (error instanceof SigningKeysUnavailable) {
+    return new AppError('service_unavailable', 'The signing keys for service tokens cannot be fetched; retry shortly', undefined, { cause: error.cause });
+  }
+  if (error instanceof errors.JWTExpired) return rejected('The bearer token has expired', error.code, error);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return rejected(CLAIM_MESSAGES[error.claim] ?? `The bearer token's ${error.claim} claim is not accepted`, `${error.code}:${error.claim}`, error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return rejected("The bearer token's signature does not verify", error.code, error);
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return rejected("The bearer token's signing key (kid) is not known", error.code, error);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return rejected("The bearer token's signing algorithm is not accepted", error.code, error);
+  if (error instanceof errors.JOSEError) return rejected('The bearer token is not valid', error.code, error);
+  return rejected('The bearer token is malformed', 'malformed', error);
+}

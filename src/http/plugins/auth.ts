@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { decideAccess, describeRequirement, type AccessNames, type AccessRuleName } from '../../auth/access-rules.js';
+import type { OwnershipChecker } from '../../auth/ownership.js';
+import type { TokenVerifier } from '../../auth/token-verifier.js';
+import { AppError, isAppError } from '../../errors.js';
+import { ownedResourceOf, parseRouteAccess } from '../access.js';
+import { errorResponses } from '../schemas/common.js';
+import { DOCS_PREFIX } from './docs.js';
+
+export interface AuthDeps {
+  verifier: TokenVerifier;
+  ownership: OwnershipChecker;
+  names: AccessNames;
+}
+
+const REALM = 'payment-service';
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * Guards every route in one place: a route without an access rule stops the app from building,
+ * `onRequest` turns the bearer token into `request.principal` (401 otherwise), `preHandler` applies
+ * the route's rule to it once the body is validated (403, or 404 for another customer's data).
+ * Install it before any route, so it sees them all.
+ */
+export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
+  // Kept off the request object itself, so no serializer or spread of the request can carry it.
+  const bearerTokens = new WeakMap<FastifyRequest, string>();
+  app.decorateRequest('principal', null);
+  app.decorateRequest('bearerToken', {
+    getter(this: FastifyRequest) {
+      return bearerTokens.get(this);
+    },
+  });
+
+  app.addHook('onRoute', (route) => {
+    // Swagger UI registers its own routes under the docs prefix; they are as open as the document.
+    if (route.url.startsWith(DOCS_PREFIX) && route.config?.access === undefined) {
+      route.config = { ...route.config, access: 'open' };
+    }
+    const access = parseRouteAccess(route.config?.access);
+    if (typeof access === 'string') throw new Error(`Route ${String(route.method)} ${route.url} ${access}`);
+    if (access.rule !== 'open') documentGuard(route, access.rule, deps.names);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isOpen(request)) return;
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
+      reply.header('www-authenticate', `Bearer realm="${REALM}"`);
+      throw new AppError('unauthorized', 'Authentication required: send Authorization: Bearer <token>');
+    }
+    try {
+      request.principal = await deps.verifier.verify(token);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'unauthorized') {
+        request.log.info({ reason: (error.cause as Error | undefined)?.message }, 'bearer token refused');
+        reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`);
+      }
+      throw error;
+    }
+    bearerTokens.set(request, token);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    if (isOpen(request)) return;
+    const access = parseRouteAccess(request.routeOptions.config.access);
+    if (typeof access === 'string' || access.rule === 'open' || !request.principal) {
+      throw new AppError('forbidden', 'This route is not open to this request');
+    }
+    const decision = decideAccess(access.rule, request.principal, deps.names);
+    if (decision.outcome === 'allow') return;
+    if (decision.outcome === 'deny') throw new AppError('forbidden', decision.reason);
+    const resource = access.owner ? ownedResourceOf(request, access.owner) : null;
+    if (!resource) throw new AppError('forbidden', describeRequirement(access.rule, deps.names));
+    await deps.ownership.assertOwnedBy(decision.email, resource);
+  });
+}
+
+/** Open routes, and the not-found handler (it has no route to guard). Anything else is guarded. */
+function isOpen(request: FastifyRequest): boolean {
+  const access = request.routeOptions.config.access;
+  return access === 'open' || (access === undefined && request.is404);
+}
+
+/** The route's page in the API document says it needs a bearer token, who passes, and the 401/403 answers. */
+function documentGuard(route: RouteOptions, rule: AccessRuleName, names: AccessNames): void {
+  const schema = route.schema ?? {};
+  const requirement = describeRequirement(rule, names);
+  route.schema = {
+    ...schema,
+    security: [{ bearerAuth: [] }],
+    description: [(schema as { description?: string }).description, `**Access**: ${requirement}.`].filter(Boolean).join('\n\n'),
+    response: { ...errorResponses('unauthorized', 'forbidden'), ...(schema.response as object | undefined) },
+  };
+}

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { createCustomer, newCardToken, pay, saveCard, uniqueEmail, type Api } from './app.js';
+
+/** A customer with a saved card and a succeeded payment, made through the API by an administrator. */
+export interface Customer {
+  email: string;
+  customerId: string;
+  cardId: string;
+  paymentIntentId: string;
+}
+
+export async function makeCustomer(admin: Api, prefix: string): Promise<Customer> {
+  const email = uniqueEmail(prefix);
+  const customerId = await createCustomer(admin, email);
+  const cardId = await saveCard(admin, customerId);
+  const paid = await pay(admin, customerId, cardId);
+  if (paid.status !== 200) throw new Error(`payment answered ${paid.status}: ${JSON.stringify(paid.body)}`);
+  return { email, customerId, cardId, paymentIntentId: paid.body.data.payment_intent_id };
+}
+
+export interface RouteRequest {
+  method: string;
+  url: string;
+  body?: unknown;
+}
+
+export interface GuardedRoute {
+  /** As in the OpenAPI document: `GET /payment/customer/{email}`. */
+  route: string;
+  /** A request that succeeds for whoever may act on `owner`'s data; fresh data it needs is made by `admin`. */
+  request(admin: Api, owner: Customer): Promise<RouteRequest>;
+}
+
+const orderId = () => `order_${randomBytes(5).toString('hex')}`;
+
+/**
+ * Every route that needs a token, with a request that would succeed on the owner's data. The
+ * matrix runs each against every kind of caller; a route the API document lists and this table
+ * does not fails the matrix.
+ */
+export const GUARDED_ROUTES: GuardedRoute[] = [
+  {
+    route: 'POST /payment/customer',
+    request: async (_, owner) => ({ method: 'POST', url: '/payment/customer', body: { email: owner.email, name: 'John Doe' } }),
+  },
+  {
+    route: 'GET /payment/customer/{email}',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/customer/${encodeURIComponent(owner.email)}` }),
+  },
+  {
+    route: 'POST /payment/payment-method',
+    request: async (_, owner) => ({ method: 'POST', url: '/payment/payment-method', body: { customerId: owner.customerId, paymentMethodId: newCardToken() } }),
+  },
+  {
+    route: 'POST /payment/payment-method-details',
+    request: async (_, owner) => ({
+      method: 'POST',
+      url: '/payment/payment-method-details',
+      body: { customerId: owner.customerId, paymentMethodId: newCardToken(), cardholderName: 'John Doe', last4: '4242', cardType: 'visa', expiryDate: '12/34', isDefault: false },
+    }),
+  },
+  {
+    route: 'PUT /payment/payment-method',
+    request: async (_, owner) => ({ method: 'PUT', url: '/payment/payment-method', body: { customerId: owner.customerId, paymentMethodId: owner.cardId, isDefault: true } }),
+  },
+  {
+    route: 'DELETE /payment/payment-method',
+    request: async (admin, owner) => ({
+      method: 'DELETE',
+      url: '/payment/payment-method',
+      body: { customerId: owner.customerId, paymentMethodId: await saveCard(admin, owner.customerId) },
+    }),
+  },
+  {
+    route: 'GET /payment/payment-methods/{customerId}',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/payment-methods/${owner.customerId}` }),
+  },
+  {
+    route: 'POST /payment/payment-intent',
+    request: async (_, owner) => ({
+      method: 'POST',
+      url: '/payment/payment-intent',
+      body: { amount: 2500, currency: 'usd', customerId: owner.customerId, paymentMethodId: owner.cardId, orderId: orderId() },
+    }),
+  },
+  {
+    route: 'GET /payment/payment-intent/{id}',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/payment-intent/${owner.paymentIntentId}` }),
+  },
+  {
+    route: 'POST /payment/payment-intent/{id}/capture',
+    request: async (admin, owner) => {
+      const authorized = await pay(admin, owner.customerId, owner.cardId, { orderId: orderId(), captureMethod: 'manual' });
+      return { method: 'POST', url: `/payment/payment-intent/${authorized.body.data.payment_intent_id}/capture`, body: {} };
+    },
+  },
+  {
+    route: 'POST /payment/payment-intent/{id}/cancel',
+    request: async (admin, owner) => {
+      const authorized = await pay(admin, owner.customerId, owner.cardId, { orderId: orderId(), captureMethod: 'manual' });
+      return { method: 'POST', url: `/payment/payment-intent/${authorized.body.data.payment_intent_id}/cancel` };
+    },
+  },
+  {
+    route: 'GET /payment/payments',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/payments?customerId=${owner.customerId}` }),
+  },
+  {
+    route: 'GET /payment/refunds',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/refunds?paymentIntentId=${owner.paymentIntentId}` }),
+  },
+  {
+    route: 'POST /payment/refund',
+    request: async (admin, owner) => {
+      const paid = await pay(admin, owner.customerId, owner.cardId, { orderId: orderId() });
+      return { method: 'POST', url: '/payment/refund', body: { paymentIntentId: paid.body.data.payment_intent_id, amount: 100 } };
+    },
+  },
+];
+
+/** A request to the route with placeholder values: enough for the checks that come before validation. */
+export function placeholderRequest(route: string): RouteRequest {
+  const [method, path] = route.split(' ') as [string, string];
+  const url = path
+    .replace('{email}', 'someone%40example.com')
+    .replace('{customerId}', 'cus_placeholder')
+    .replace('{id}', 'pi_placeholder');
+  return method === 'GET' ? { method, url } : { method, url, body: {} };
+}
+
+/** `METHOD /path` of every operation in the OpenAPI document. */
+export function documentedRoutes(spec: { paths: Record<string, Record<string, unknown>> }): string[] {
+  return Object.entries(spec.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+export const OPEN_ROUTES = ['GET /health', 'GET /ready', 'GET /payment/health', 'GET /payment/ready'];
