@@ -10,7 +10,7 @@ import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
-import { installValidators } from './http/plugins/validation.js';
+import { installValidators, refuseNulCharacters } from './http/plugins/validation.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { paymentIntentRoutes } from './http/routes/payment-intents.js';
@@ -59,6 +59,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
+  refuseNulCharacters(app);
   installErrorHandler(app);
   // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
@@ -92,10 +93,10 @@ export async function buildApp(
   return app;
 }
 
-/** Whose idempotency keys these are: a service client, or a user. */
-export function idempotencyScope(principal: Principal | null): string {
-  if (!principal) return 'anonymous';
-  return `${principal.kind}:${principal.clientId ?? principal.subject ?? principal.email ?? 'unidentified'}`;
+/** Whose idempotency keys these are: a service client, or a user; null for a token that names nobody. */
+export function idempotencyScope(principal: Principal | null): string | null {
+  const id = principal && (principal.clientId ?? principal.subject ?? principal.email);
+  return principal && id ? `${principal.kind}:${id}` : null;
 }
 
 declare module 'fastify' {

@@ -77,7 +77,8 @@ export const EnvSchema = Type.Object({
   }),
   RECONCILE_GRACE_MS: Type.Integer({
     minimum: 0,
-    default: 30_000,
+    // Longer than one processor call with its retries (Stripe: 3 × 20 s), so a live request is not raced.
+    default: 120_000,
     description: 'How long a row may stay unresolved before the reconciler takes it from the request that wrote it.',
   }),
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({

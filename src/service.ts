@@ -6,6 +6,8 @@ import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
 
+const BOOT_RECONCILE_BUDGET_MS = 15_000;
+
 export interface RunningService {
   app: FastifyInstance;
   db: Database;
@@ -30,9 +32,21 @@ export async function startService(
   const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
 
-  // Whatever a crash left unresolved is settled before the first request is answered.
-  const report = await app.services.reconciler.runOnce();
-  if (report.payments + report.refunds + report.failures > 0) app.log.info({ report }, 'reconciled at boot');
+  // Whatever a crash left unresolved is settled before the first request is answered, within a
+  // budget: with the processor down, a long pass would keep the service from ever listening (and
+  // requests are safe without it: they resolve what they touch first, and orders stay held).
+  const boot = app.services.reconciler.runOnce().then(
+    (report) => {
+      if (report.payments + report.refunds + report.failures > 0) app.log.info({ report }, 'reconciled at boot');
+      return true;
+    },
+    (error: unknown) => {
+      app.log.error({ err: error }, 'boot reconciliation failed');
+      return true;
+    },
+  );
+  const budget = new Promise<false>((resolve) => setTimeout(() => resolve(false), BOOT_RECONCILE_BUDGET_MS).unref());
+  if (!(await Promise.race([boot, budget]))) app.log.warn('boot reconciliation goes on in the background');
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
 
   const url = await app.listen({ port: config.port, host: config.host });

@@ -52,6 +52,8 @@ export interface Payment {
   /** A capture or cancel sent to the processor whose answer is not recorded yet. */
   pendingOperation: 'capture' | 'cancel' | null;
   pendingAmount: number | null;
+  /** Counts capture and cancel attempts: each is sent with a key of its own. */
+  operationAttempt: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -29,7 +29,10 @@ export interface RequestContext {
  * Stripe keeps idempotency keys for 24 hours. A payment whose creation never got an answer and is
  * older than this is not re-sent blindly (it could charge anew); it is left for a person.
  */
-const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
+export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
+
+/** A payment still waiting for the customer (3-D Secure) after this is abandoned: canceled, freeing its order. */
+const ABANDON_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /** The statuses from which the transition table allows a move to `to`. */
 export function statusesThatCanBecome(to: PaymentStatus): PaymentStatus[] {
@@ -72,10 +75,18 @@ export class PaymentService {
    * as `card_declined`; an unreachable processor leaves the row `unknown` for the reconciler. A
    * retried request (same idempotency key) resumes the payment its first attempt wrote.
    */
-  async create(input: CreatePaymentInput, context: RequestContext = {}): Promise<Payment> {
+  async create(input: CreatePaymentInput, context: RequestContext = {}, retriedAfterRefresh = false): Promise<Payment> {
     const currency = normalizeCurrency(input.currency);
     const amount = assertAmount(input.amount, currency);
     assertChargeable(amount, currency);
+    if (input.orderId === undefined && context.requestKey === undefined) {
+      // Without either, a retry after a timeout is indistinguishable from a second purchase.
+      throw new AppError(
+        'validation_failed',
+        'Send orderId or an Idempotency-Key header, so that a retried request can never charge twice',
+        { param: 'orderId' },
+      );
+    }
     const customer = await this.customers.getByCustomerId(input.customerId);
     const card = await this.cards.get(input.paymentMethodId);
     if (card && card.customerId !== customer.id) {
@@ -94,16 +105,40 @@ export class PaymentService {
       description: input.description ?? null,
       returnUrl: input.returnUrl ?? null,
     });
-    if ('heldBy' in inserted) throw orderAlreadyPaid(input.orderId!, inserted.heldBy);
+    if ('heldBy' in inserted) {
+      // A holder waiting for the customer may have moved on at the processor (3-D Secure failed or
+      // was abandoned): look once, and if the order is free now, try again.
+      const holder = inserted.heldBy;
+      if (holder && (holder.status === 'requires_action' || holder.status === 'requires_confirmation') && !retriedAfterRefresh) {
+        const refreshed = await this.resolve(holder, 'reconciler').catch(() => holder);
+        if (refreshed.status !== holder.status) return this.create(input, context, true);
+      }
+      throw orderAlreadyPaid(input.orderId!, holder);
+    }
     if ('existing' in inserted) {
       const existing = inserted.existing;
-      if (existing.amount !== amount || existing.currency !== currency || existing.customerId !== customer.id || existing.paymentMethodId !== input.paymentMethodId) {
+      if (
+        existing.amount !== amount || existing.currency !== currency || existing.customerId !== customer.id ||
+        existing.paymentMethodId !== input.paymentMethodId || existing.orderId !== (input.orderId ?? null)
+      ) {
         throw new AppError('idempotency_error', 'This idempotency key was first used for a different payment; use a new key for a new payment');
       }
-      const resumed = existing.status === 'unknown' ? await this.resolve(existing, 'request') : existing;
-      return answerOrDecline(resumed);
+      // A retry finds the first attempt's row: it is answered as the first attempt would have been.
+      return answerFor(existing.status === 'unknown' ? await this.resolve(existing, 'request') : existing);
     }
-    return answerOrDecline(await this.confirm(inserted.payment, 'request'));
+    return answerFor(await this.confirm(inserted.payment, 'request'));
+  }
+
+  /**
+   * What a client polling a payment sees: a payment waiting for the customer (3-D Secure) or whose
+   * outcome is unknown is refreshed from the processor first, so the answer is never stale.
+   */
+  async status(paymentIntentId: string): Promise<Payment> {
+    const payment = await this.get(paymentIntentId);
+    const waiting = payment.status === 'requires_action' || payment.status === 'requires_confirmation';
+    if (!waiting && !needsResolution(payment)) return payment;
+    // The refresh is a courtesy: if the processor is unreachable, the last known state is answered.
+    return this.resolve(payment, 'reconciler').catch(() => payment);
   }
 
   /** Finds a payment by the processor's id (pi_...) or our own. */
@@ -161,7 +196,12 @@ export class PaymentService {
         return await this.operate(payment, 'cancel', null, 'expiry');
       }
       if (payment.processorPaymentIntentId !== null) {
-        return await this.record(payment, outcomeFromIntent(await this.processor.retrievePaymentIntent(payment.processorPaymentIntentId)), source);
+        const latest = await this.record(payment, outcomeFromIntent(await this.processor.retrievePaymentIntent(payment.processorPaymentIntentId)), source);
+        const waiting = latest.status === 'requires_action' || latest.status === 'requires_confirmation';
+        if (waiting && this.now().getTime() - latest.createdAt.getTime() > ABANDON_AFTER_MS) {
+          return await this.operate(latest, 'cancel', null, 'expiry');
+        }
+        return latest;
       }
       if (payment.status !== 'unknown') return payment;
       if (this.now().getTime() - payment.createdAt.getTime() > REPLAY_WINDOW_MS) {
@@ -232,19 +272,22 @@ export class PaymentService {
     source: PaymentEventSource,
     resend = false,
   ): Promise<Payment> {
+    let attempt = payment.operationAttempt;
     if (!resend) {
       const marked = await this.payments.markPendingOperation(payment.id, payment.status, operation, amount);
       if (!marked) {
         const now = await this.get(payment.id);
         throw new AppError('invalid_state', `Payment ${payment.processorPaymentIntentId} changed while it was being ${operation}d; it is now ${now.status}`, { status: now.status });
       }
+      attempt = marked.operationAttempt;
     }
     const processorId = payment.processorPaymentIntentId!;
     try {
+      // Each attempt has its own key, so an attempt the processor refused never blocks the next.
       const intent =
         operation === 'capture'
-          ? await this.processor.capturePaymentIntent(processorId, amount, `pi-capture:${payment.id}`)
-          : await this.processor.cancelPaymentIntent(processorId, `pi-cancel:${payment.id}`);
+          ? await this.processor.capturePaymentIntent(processorId, amount, `pi-capture:${payment.id}:${attempt}`)
+          : await this.processor.cancelPaymentIntent(processorId, `pi-cancel:${payment.id}:${attempt}`);
       return await this.record(payment, outcomeFromIntent(intent), source);
     } catch (error) {
       if (error instanceof ProcessorError && !error.outcomeUnknown) {
@@ -284,17 +327,31 @@ export class PaymentService {
       if (declinedCard) return declined(recorded);
     }
     const appError = toAppError(error, 'payment_method_not_found', this.logger);
-    if (appError instanceof AppError && appError.code === 'processor_unavailable') {
-      return new AppError(appError.code, appError.message, { payment_intent_id: payment.processorPaymentIntentId ?? payment.id });
-    }
-    return appError;
+    return appError instanceof AppError && appError.code === 'processor_unavailable' ? outcomeUnknown(payment) : appError;
   }
 }
 
-/** A declined payment is answered as an error; anything else as the payment. */
-function answerOrDecline(payment: Payment): Payment {
+/**
+ * How a creation is answered, fresh or resumed: a decline is 402, a creation the processor refused
+ * is the refusal again, an outcome still unknown is 503; anything else is the payment.
+ */
+function answerFor(payment: Payment): Payment {
   if (payment.status === 'requires_payment_method' && payment.failureMessage) throw declined(payment);
+  if (payment.status === 'canceled' && payment.processorPaymentIntentId === null && payment.failureCode) {
+    const missing = payment.failureCode === 'not_found' || payment.failureCode === 'resource_missing';
+    throw new AppError(missing ? 'payment_method_not_found' : 'processor_invalid_request', payment.failureMessage ?? 'The processor refused this payment');
+  }
+  if (payment.status === 'unknown') throw outcomeUnknown(payment);
   return payment;
+}
+
+function outcomeUnknown(payment: Payment): AppError {
+  return new AppError(
+    'processor_unavailable',
+    'The payment processor could not be reached; the outcome is not known yet and the service settles it. ' +
+      'Check it with GET /payment/payment-intent/{payment_intent_id}',
+    { payment_intent_id: payment.processorPaymentIntentId ?? payment.id },
+  );
 }
 
 /** The answer for a payment that is not there, or not the caller's to see: the two must not differ. */

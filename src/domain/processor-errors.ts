@@ -33,7 +33,7 @@ export function toAppError(error: unknown, notFound: ErrorCode, logger: Logger):
       logger.warn({ err: error }, 'the payment processor could not be reached');
       return new AppError(
         'processor_unavailable',
-        'The payment processor could not be reached; nothing is lost and the outcome will be reconciled. Retry the same request later',
+        'The payment processor could not be reached; nothing is lost and the service settles the outcome',
       );
   }
 }

@@ -5,7 +5,7 @@ import { rowIdFor } from './ids.js';
 import type { Payment, Refund } from './models.js';
 import { assertAmount, formatAmount } from './money.js';
 import { assertOperationAllowed } from './payment-state.js';
-import { needsResolution, type PaymentService, type RequestContext } from './payments.js';
+import { needsResolution, REPLAY_WINDOW_MS, type PaymentService, type RequestContext } from './payments.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 /** Reasons a client may give: the API document's `customer_requested` and Stripe's own three. */
@@ -74,6 +74,11 @@ export class RefundService {
   /** Asks the processor what became of a refund whose outcome is unknown or pending, and records it. */
   async resolve(refund: Refund): Promise<Refund> {
     if (refund.processorRefundId === null) {
+      if (Date.now() - refund.createdAt.getTime() > REPLAY_WINDOW_MS) {
+        // The processor has forgotten the key by now: sending it again could refund a second time.
+        this.logger.error({ refundId: refund.id }, 'refund outcome unknown for too long to send it again safely; reconcile it by hand');
+        return refund;
+      }
       return this.send(refund, await this.payments.get(refund.paymentId));
     }
     try {
@@ -102,7 +107,16 @@ export class RefundService {
         // The processor refused it, so the reserved amount is free again.
         await this.refunds.recordOutcome(refund.id, { processorRefundId: null, status: 'failed', failureReason: error.message });
       }
-      throw toAppError(error, 'payment_intent_not_found', this.logger);
+      const appError = toAppError(error, 'payment_intent_not_found', this.logger);
+      if (appError instanceof AppError && appError.code === 'processor_unavailable') {
+        throw new AppError(
+          'processor_unavailable',
+          'The payment processor could not be reached; the refund is reserved and the service settles it. ' +
+            'Check it with GET /payment/refunds?paymentIntentId={payment_intent_id}',
+          { payment_intent_id: payment.processorPaymentIntentId, refund_id: refund.id },
+        );
+      }
+      throw appError;
     }
   }
 }

@@ -88,7 +88,8 @@ export function mapPaymentIntentStatus(status: string): KnownPaymentStatus {
     case 'canceled':
       return status;
     default:
-      throw new ProcessorError('invalid_request', `The processor answered an unknown payment status "${status}"`);
+      // The processor acted, but we cannot tell how: an outcome to settle later, never a refusal.
+      throw new ProcessorError('unavailable', `The processor answered an unknown payment status "${status}"`);
   }
 }
 
@@ -136,7 +137,7 @@ export function mapRefundStatus(status: string | null): ProcessorRefundStatus {
     case null:
       return 'pending';
     default:
-      throw new ProcessorError('invalid_request', `The processor answered an unknown refund status "${status}"`);
+      throw new ProcessorError('unavailable', `The processor answered an unknown refund status "${status}"`);
   }
 }
 

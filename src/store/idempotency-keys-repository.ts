@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
 
 export type IdempotencyClaim =
-  /** This request runs the handler (a new key, or one a dead request left behind). */
-  | { kind: 'owner' }
+  /**
+   * This request runs the handler (a new key, or one a dead request left behind). `owner` marks
+   * this claim; `seed` is the key's, kept across takeovers, for deriving the rows it creates.
+   */
+  | { kind: 'owner'; owner: string; seed: string }
   /** The key was first used with other parameters. */
   | { kind: 'mismatch' }
   /** The first request finished: replay its answer. */
@@ -26,16 +30,17 @@ export class IdempotencyKeysRepository {
    * whose lease has run out belongs to a request that died; it is taken over.
    */
   async claim(scope: string, key: string, fingerprint: string, leaseMs: number): Promise<IdempotencyClaim> {
-    const claimed = await this.db.query(
-      `INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until)
-       VALUES ($1, $2, $3, 'in_progress', now() + make_interval(secs => $4::double precision / 1000))
-       ON CONFLICT (scope, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
+    const owner = randomUUID();
+    const claimed = await this.db.query<{ seed: string }>(
+      `INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, owner)
+       VALUES ($1, $2, $3, 'in_progress', now() + make_interval(secs => $4::double precision / 1000), $5)
+       ON CONFLICT (scope, key) DO UPDATE SET locked_until = EXCLUDED.locked_until, owner = EXCLUDED.owner
        WHERE idempotency_keys.state = 'in_progress' AND idempotency_keys.locked_until < now()
          AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
-       RETURNING key`,
-      [scope, key, fingerprint, leaseMs],
+       RETURNING seed`,
+      [scope, key, fingerprint, leaseMs, owner],
     );
-    if (claimed.rowCount === 1) return { kind: 'owner' };
+    if (claimed.rows[0]) return { kind: 'owner', owner, seed: claimed.rows[0].seed };
     return (await this.look(scope, key, fingerprint)) ?? { kind: 'in_progress' };
   }
 
@@ -52,11 +57,12 @@ export class IdempotencyKeysRepository {
     return { kind: 'in_progress' };
   }
 
-  async complete(scope: string, key: string, status: number, body: string): Promise<void> {
+  /** Stores the answer, if this claim still owns the key (a takeover makes a late finish a no-op). */
+  async complete(scope: string, key: string, owner: string, status: number, body: string): Promise<void> {
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'completed', response_status = $3, response_body = $4, completed_at = now(), locked_until = NULL
-       WHERE scope = $1 AND key = $2`,
-      [scope, key, status, body],
+      `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5, completed_at = now(), locked_until = NULL
+       WHERE scope = $1 AND key = $2 AND owner = $3`,
+      [scope, key, owner, status, body],
     );
   }
 

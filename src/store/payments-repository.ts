@@ -5,6 +5,7 @@ import type { Database, Queryable } from './database.js';
 interface PaymentRow {
   pending_operation: 'capture' | 'cancel' | null;
   pending_amount: number | null;
+  operation_attempt: number;
   id: string;
   processor: string;
   processor_payment_intent_id: string | null;
@@ -56,6 +57,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   captureBefore: row.capture_before,
   pendingOperation: row.pending_operation,
   pendingAmount: row.pending_amount,
+  operationAttempt: row.operation_attempt,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -196,7 +198,7 @@ export class PaymentsRepository {
    */
   async markPendingOperation(id: string, status: PaymentStatus, operation: 'capture' | 'cancel', amount: number | null): Promise<Payment | null> {
     const { rowCount } = await this.db.query(
-      `UPDATE payments SET pending_operation = $3, pending_amount = $4, updated_at = now()
+      `UPDATE payments SET pending_operation = $3, pending_amount = $4, operation_attempt = operation_attempt + 1, updated_at = now()
        WHERE id = $1 AND status = $2 AND pending_operation IS NULL`,
       [id, status, operation, amount],
     );
@@ -209,16 +211,16 @@ export class PaymentsRepository {
   }
 
   /**
-   * Claims up to `limit` payments that need the reconciler: outcome unknown, stuck processing, an
-   * operation whose answer was lost, or an authorization past its capture deadline; all untouched for
-   * `graceMs`. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
+   * Claims up to `limit` payments that need the reconciler: outcome unknown, stuck processing,
+   * waiting for the customer (3-D Secure), an operation whose answer was lost, all untouched for
+   * `graceMs`; or an authorization past its capture deadline. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
    * work instead of repeating it.
    */
   async claimUnresolved(limit: number, graceMs: number, leaseMs: number): Promise<Payment[]> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `SELECT id FROM payments
-         WHERE (((status IN ('unknown', 'processing') OR pending_operation IS NOT NULL)
+         WHERE (((status IN ('unknown', 'processing', 'requires_action', 'requires_confirmation') OR pending_operation IS NOT NULL)
                  AND updated_at < now() - make_interval(secs => $2::double precision / 1000))
                 OR (status = 'requires_capture' AND capture_before < now()))
            AND (reconcile_after IS NULL OR reconcile_after < now())

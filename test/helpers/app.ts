@@ -157,8 +157,9 @@ export async function saveCard(api: Api, customerId: string, paymentMethodId = n
   return response.body.data.payment_method_id;
 }
 
+/** Charges a card for a new order (each call its own order unless `extra.orderId` says otherwise). */
 export async function pay(api: Api, customerId: string, paymentMethodId: string, extra: Record<string, unknown> = {}) {
-  return api.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId, ...extra });
+  return api.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId, orderId: `order_${randomBytes(6).toString('hex')}`, ...extra });
 }
 
 /** Payment intents the simulated processor holds that took money (or hold it authorized). */

@@ -123,7 +123,7 @@ describe('who may do what: every guarded route against every kind of caller', ()
     for (const response of [
       await callers.owner.delete('/payment/payment-method', theirCard),
       await callers.owner.put('/payment/payment-method', { ...theirCard, isDefault: true }),
-      await callers.owner.post('/payment/payment-intent', { ...theirCard, amount: 2500, currency: 'usd' }),
+      await callers.owner.post('/payment/payment-intent', { ...theirCard, amount: 2500, currency: 'usd', orderId: 'order_their_card' }),
     ]) {
       assert.equal(response.status, 404, JSON.stringify(response.body));
       assert.equal(response.body.code, 'payment_method_not_found');

@@ -40,6 +40,21 @@ describe('HTTP behaviour common to every route', () => {
     isEnvelope(response.body, 'validation_failed');
   });
 
+  it('refuses a NUL character anywhere in a request with 400, before anything is changed', async () => {
+    const before = await t.db.query('SELECT count(*)::int AS n FROM customers');
+    for (const [method, url, body, where] of [
+      ['POST', '/payment/customer', { email: 'nul@example.com', name: 'Jo\u0000hn' }, 'name'],
+      ['GET', '/payment/payment-intent/pi_%00', undefined, 'id'],
+      ['GET', '/payment/payments?orderId=order%00x', undefined, 'orderId'],
+    ] as const) {
+      const response = await t.api.request(method, url, body);
+      assert.equal(response.status, 400, url);
+      isEnvelope(response.body, 'validation_failed');
+      assert.match(response.body.message, new RegExp(`^${where} contains a NUL character`));
+    }
+    assert.deepEqual((await t.db.query('SELECT count(*)::int AS n FROM customers')).rows, before.rows);
+  });
+
   it('answers a wrong content type with 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const response = await t.api.request('POST', '/payment/customer', undefined, { 'content-type': type });

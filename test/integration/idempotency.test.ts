@@ -223,6 +223,78 @@ describe('Idempotency-Key and charging once', () => {
     assert.equal(rowCount, 0);
   });
 
+  it('a key used again after it was forgotten is a new request: new rows, never the old answer', async () => {
+    const { customerId, card } = await customerWithCard();
+    const headers = { 'idempotency-key': key() };
+    const first = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId: `order_${randomUUID()}` }, headers);
+    const refundHeaders = { 'idempotency-key': key() };
+    const firstRefund = await t.api.post('/payment/refund', { paymentIntentId: first.body.data.payment_intent_id, amount: 1000 }, refundHeaders);
+    await t.db.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = ANY($1)", [
+      [headers['idempotency-key'], refundHeaders['idempotency-key']],
+    ]);
+    await t.app.services.reconciler.runOnce();
+
+    const orderB = `order_${randomUUID()}`;
+    const second = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId: orderB }, headers);
+    assert.equal(second.status, 200);
+    assert.notEqual(second.body.data.payment_intent_id, first.body.data.payment_intent_id);
+    assert.equal((await processorCharges(t.db, orderB)).length, 1, 'order B is really charged');
+    const secondRefund = await t.api.post('/payment/refund', { paymentIntentId: second.body.data.payment_intent_id, amount: 700 }, refundHeaders);
+    assert.equal(secondRefund.status, 200);
+    assert.notEqual(secondRefund.body.data.refund_id, firstRefund.body.data.refund_id);
+    assert.deepEqual([secondRefund.body.data.amount, secondRefund.body.data.payment_intent], [700, second.body.data.payment_intent_id]);
+  });
+
+  it('a retry that resumes a refused creation answers the refusal again, never success', async () => {
+    const { customerId } = await customerWithCard();
+    const headers = { 'idempotency-key': key() };
+    const body = { amount: 2500, customerId, paymentMethodId: 'pm_card_doesNotExist', orderId: `order_${randomUUID()}` };
+    const first = await t.api.post('/payment/payment-intent', body, headers);
+    assert.equal(first.status, 404);
+    // As if the process had died after recording the refusal, before storing the answer.
+    await t.db.query(
+      "UPDATE idempotency_keys SET state = 'in_progress', locked_until = now() - interval '1 second' WHERE key = $1",
+      [headers['idempotency-key']],
+    );
+    const resumed = await t.api.post('/payment/payment-intent', body, headers);
+    assert.equal(resumed.status, 404);
+    assert.equal(resumed.body.success, false);
+    assert.equal(resumed.body.code, 'payment_method_not_found');
+  });
+
+  it('the late finish of a request whose key was taken over does not overwrite the answer', async () => {
+    const headers = { 'idempotency-key': key() };
+    const email = `late-${randomUUID()}@example.com`;
+    const first = await t.api.post('/payment/customer', { email }, headers);
+    const keys = t.app.services.idempotencyKeys;
+    const scope = 'user:admin-1';
+    await t.db.query("UPDATE idempotency_keys SET state = 'in_progress', locked_until = now() - interval '1 second' WHERE key = $1", [headers['idempotency-key']]);
+    const { rows } = await t.db.query<{ fingerprint: string; owner: string }>('SELECT fingerprint, owner FROM idempotency_keys WHERE key = $1', [headers['idempotency-key']]);
+    const takeover = await keys.claim(scope, headers['idempotency-key'], rows[0]!.fingerprint, 60_000);
+    assert.equal(takeover.kind, 'owner');
+    await keys.complete(scope, headers['idempotency-key'], rows[0]!.owner, 500, '{"late":true}');
+    assert.equal((await keys.look(scope, headers['idempotency-key'], rows[0]!.fingerprint))?.kind, 'in_progress');
+    if (takeover.kind === 'owner') await keys.complete(scope, headers['idempotency-key'], takeover.owner, 200, JSON.stringify(first.body));
+    assert.deepEqual(await keys.look(scope, headers['idempotency-key'], rows[0]!.fingerprint), { kind: 'completed', status: 200, body: JSON.stringify(first.body) });
+  });
+
+  it('a payment without orderId needs an Idempotency-Key: a retry must be recognisable', async () => {
+    const { customerId, card } = await customerWithCard();
+    const bare = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card });
+    assert.equal(bare.status, 400);
+    assert.equal(bare.body.code, 'validation_failed');
+    assert.match(bare.body.message, /Send orderId or an Idempotency-Key header/);
+    const keyed = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card }, { 'idempotency-key': key() });
+    assert.equal(keyed.status, 200);
+  });
+
+  it('refuses an Idempotency-Key from a token that names no caller', async () => {
+    const nameless = t.anonymous.withToken(await signHs256({ role: 'admin' }));
+    const response = await nameless.post('/payment/customer', { email: `nameless-${randomUUID()}@example.com` }, { 'idempotency-key': key() });
+    assert.equal(response.status, 400);
+    assert.match(response.body.message, /Idempotency-Key needs a token that names its caller/);
+  });
+
   it('forgets keys after their time to live', async () => {
     const headers = { 'idempotency-key': key() };
     await t.api.post('/payment/customer', { email: `ttl-${randomUUID()}@example.com` }, headers);

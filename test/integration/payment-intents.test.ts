@@ -164,7 +164,7 @@ describe('payment intents', () => {
 
   it('authorizes without capturing when captureMethod is manual', async () => {
     const { customerId, paymentMethodId } = await customerWithCard();
-    const response = await pay(t.api, customerId, paymentMethodId, { captureMethod: 'manual' });
+    const response = await pay(t.api, customerId, paymentMethodId, { captureMethod: 'manual', orderId: 'order_manual_capture' });
     assert.equal(response.status, 200);
     assert.equal(response.body.data.status, 'requires_capture');
     const captureBefore = Date.parse(response.body.data.capture_before);
@@ -172,7 +172,7 @@ describe('payment intents', () => {
     assert.deepEqual(
       { ...(await paymentRow(response.body.data.payment_intent_id)) },
       {
-        status: 'requires_capture', amount: 2500, currency: 'usd', order_id: null, amount_received: 0, amount_capturable: 2500,
+        status: 'requires_capture', amount: 2500, currency: 'usd', order_id: 'order_manual_capture', amount_received: 0, amount_capturable: 2500,
         decline_code: null, failure_code: null, capture_method: 'manual',
       },
     );

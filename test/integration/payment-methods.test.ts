@@ -291,7 +291,7 @@ describe('payment methods', () => {
       const customerId = await createCustomer(t.api);
       const card = await saveCard(t.api, customerId);
       await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: card });
-      const response = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card });
+      const response = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId: 'order_deleted_card' });
       assert.equal(response.status, 400);
       assert.equal(response.body.code, 'processor_invalid_request');
       assert.match(response.body.message, /detached/);

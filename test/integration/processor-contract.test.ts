@@ -22,7 +22,7 @@ function blank(value: unknown): unknown {
       .replace(/\b(cus|pm|pi|re|ch|src)_[A-Za-z0-9]+(_secret_[A-Za-z0-9]+)?/g, (_m, prefix: string, secret?: string) => `${prefix}_*${secret ? '_secret_*' : ''}`)
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
-      .replace(/order_[a-z]+_\d+/g, 'order_*')
+      .replace(/order_[a-z]+_\d+|order_[0-9a-f]{12}/g, 'order_*')
       .replace(/[\w.+-]+-[0-9a-f]{12}@example\.com/gi, '<email>'),
   );
 }

@@ -104,7 +104,7 @@ describe('reconciliation of unknown outcomes', () => {
     assert.equal((await processorCharges(t.db, orderId)).length, 1);
   });
 
-  it('a retry with the same Idempotency-Key resumes the payment the first attempt wrote', async () => {
+  it('a retry that takes over the key of a request that died resumes the payment the first attempt wrote', async () => {
     reset();
     const { customerId, card } = await customerWithCard();
     const orderId = `order_${randomUUID()}`;
@@ -113,8 +113,11 @@ describe('reconciliation of unknown outcomes', () => {
     const first = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }, headers);
     assert.equal(first.status, 503);
     failAfter.clear();
-    // The stored 503 is replayed as Stripe does; once the key is forgotten, the same request resumes the same row.
-    await t.db.query('DELETE FROM idempotency_keys WHERE key = $1', [headers['idempotency-key']]);
+    // As if the process had died before storing the answer: the key is left in progress, its lease run out.
+    await t.db.query(
+      "UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL, locked_until = now() - interval '1 second' WHERE key = $1",
+      [headers['idempotency-key']],
+    );
     const retry = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId }, headers);
     assert.equal(retry.status, 200);
     assert.equal(retry.body.data.status, 'succeeded');

@@ -199,4 +199,24 @@ describe('the Stripe processor when things go wrong', () => {
     assert.deepEqual(after.rows, [{ status: 'succeeded', processor_refund_id: atStripe[0]?.id }]);
     assert.equal(atStripe.length, 1);
   });
+
+  it('a capture Stripe refuses does not block the next: each attempt goes with a key of its own', async () => {
+    const { customerId, card } = await customerWithCard();
+    const authorized = await pay(t.api, customerId, card, { captureMethod: 'manual', amount: 3000, orderId: newOrder('capture') });
+    const id: string = authorized.body.data.payment_intent_id;
+    const [row] = await t.db.query<{ id: string }>('SELECT id FROM payments WHERE processor_payment_intent_id = $1', [id]).then((r) => r.rows);
+    t.stripe.answerNext(400, { method: 'POST', path: `/v1/payment_intents/${id}/capture` });
+    const refused = await t.api.post(`/payment/payment-intent/${id}/capture`, { amount: 1000 });
+    assert.deepEqual([refused.status, refused.body.code], [400, 'processor_invalid_request']);
+    const captured = await t.api.post(`/payment/payment-intent/${id}/capture`, { amount: 1000 });
+    assert.deepEqual([captured.status, captured.body.data.status, captured.body.data.amount_received], [200, 'succeeded', 1000]);
+    const attempts = t.stripe.requestsFor('payment_intents.capture').filter((r) => r.path.includes(id));
+    assert.deepEqual(
+      attempts.map((r) => [r.status, r.idempotencyKey]),
+      [
+        [400, `pi-capture:${row!.id}:1`],
+        [200, `pi-capture:${row!.id}:2`],
+      ],
+    );
+  });
 });

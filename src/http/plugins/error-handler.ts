@@ -81,6 +81,8 @@ export function appErrorFrom(error: FastifyError, request: FastifyRequest): AppE
     }
     return new AppError('validation_failed', describeValidationError(first, part), { param: fieldName(first, part) });
   }
+  // PostgreSQL refusing a character it cannot store (a NUL byte in a header-sourced value, say): bad input.
+  if (error.code === '22021' || error.code === '22P05') return new AppError('validation_failed', 'The request contains characters that cannot be stored');
   const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
   if (known) return new AppError(known[0], known[1]);
   if (error instanceof SyntaxError) return new AppError('malformed_json', 'The body is not valid JSON');

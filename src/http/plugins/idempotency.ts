@@ -7,14 +7,14 @@ import { canonicalJson } from '../../util/canonical-json.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set when the request carries an Idempotency-Key and is the one running the handler for it. */
-    idempotency?: { scope: string; key: string };
+    idempotency?: { scope: string; key: string; owner: string; seed: string };
   }
 }
 
 export interface IdempotencyOptions {
   keys: IdempotencyKeysRepository;
-  /** The caller a key belongs to: two callers never share a key. */
-  scopeOf: (request: FastifyRequest) => string;
+  /** The caller a key belongs to (two callers never share a key); null when the caller cannot be told apart. */
+  scopeOf: (request: FastifyRequest) => string | null;
   /** How long a running request holds its key before a retry may take it over (the request died). */
   leaseMs: number;
   /** How long a retry waits for the first request to finish before answering 409. */
@@ -24,9 +24,13 @@ export interface IdempotencyOptions {
 const MAX_KEY_LENGTH = 255;
 const POLL_MS = 25;
 
-/** The key a use case derives its row ids from: the caller and the client's key. */
+/**
+ * What a use case derives its row ids from: the caller, the client's key and the key's seed (new
+ * each time the key is first used, so a key used again after it was forgotten makes new rows).
+ */
 export function requestKeyOf(request: FastifyRequest): string | undefined {
-  return request.idempotency ? `${request.idempotency.scope}\n${request.idempotency.key}` : undefined;
+  const owned = request.idempotency;
+  return owned ? `${owned.scope}\n${owned.key}\n${owned.seed}` : undefined;
 }
 
 function fingerprint(request: FastifyRequest): string {
@@ -44,14 +48,17 @@ function fingerprint(request: FastifyRequest): string {
  */
 export function installIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   // Requests of this process that are running a key's handler, so a retry here waits without polling.
-  const running = new Map<string, { done: Promise<void>; finish: () => void }>();
-  const begin = (id: string) => {
+  const running = new Map<string, { owner: string; done: Promise<void>; finish: () => void }>();
+  const begin = (id: string, owner: string) => {
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    running.set(id, { done, finish });
+    running.set(id, { owner, done, finish });
   };
-  const end = (id: string) => {
-    running.get(id)?.finish();
+  // Only the claim that began the wait ends it: a request that lost its key to a takeover does not.
+  const end = (id: string, owner: string) => {
+    const entry = running.get(id);
+    if (entry?.owner !== owner) return;
+    entry.finish();
     running.delete(id);
   };
 
@@ -77,15 +84,22 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
       });
     }
     const scope = options.scopeOf(request);
+    if (scope === null) {
+      throw new AppError(
+        'validation_failed',
+        'Idempotency-Key needs a token that names its caller (sub, client_id or email), so that two callers never share a key',
+        { param: 'Idempotency-Key' },
+      );
+    }
     const print = fingerprint(request);
     let claim = await options.keys.claim(scope, key, print, options.leaseMs);
     if (claim.kind === 'in_progress') claim = await waitForFirst(scope, key, print);
     switch (claim.kind) {
       case 'owner': {
-        request.idempotency = { scope, key };
-        begin(`${scope}\n${key}`);
+        request.idempotency = { scope, key, owner: claim.owner, seed: claim.seed };
+        begin(`${scope}\n${key}`, claim.owner);
         // However the request ends, waiters here stop waiting on it.
-        reply.raw.once('close', () => end(`${scope}\n${key}`));
+        reply.raw.once('close', () => end(`${scope}\n${key}`, claim.owner));
         return;
       }
       case 'mismatch':
@@ -107,8 +121,8 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
   app.addHook('onSend', async (request, reply, payload) => {
     const owned = request.idempotency;
     if (owned) {
-      await options.keys.complete(owned.scope, owned.key, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''));
-      end(`${owned.scope}\n${owned.key}`);
+      await options.keys.complete(owned.scope, owned.key, owned.owner, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''));
+      end(`${owned.scope}\n${owned.key}`, owned.owner);
     }
     return payload;
   });

@@ -114,7 +114,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       },
     },
     async (request) => {
-      const payment = await services.payments.get(request.params.id);
+      const payment = await services.payments.status(request.params.id);
       return { success: true as const, data: presentPaymentDetails(payment) };
     },
   );

@@ -20,6 +20,7 @@ export const ErrorResponse = Type.Object(
     param: Type.Optional(Type.String({ description: 'The request field at fault.' })),
     decline_code: Type.Optional(Type.String({ description: 'Why the card was declined (card_declined only).' })),
     payment_intent_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    refund_id: Type.Optional(Type.String({ description: 'The refund whose outcome is not known yet (processor_unavailable).' })),
     status: Type.Optional(Type.String({ description: 'Current status of the payment (invalid_state, order_already_paid).' })),
     suggested_amount: Type.Optional(Type.Integer({ description: 'The amount in minor units a decimal amount most likely meant.' })),
     amount_remaining: Type.Optional(Type.Integer({ description: 'What is left to refund, in minor units.' })),

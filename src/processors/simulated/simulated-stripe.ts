@@ -281,6 +281,33 @@ export class SimulatedStripe {
     });
   }
 
+  /**
+   * What the customer's browser does with Stripe.js on a payment that requires action: passes the
+   * 3-D Secure challenge (the payment goes through) or fails it (the payment needs another card).
+   */
+  completeAuthentication(id: string, passed: boolean) {
+    return this.write<StripeLikePaymentIntent>('payment_intents.authenticate', { id, passed }, undefined, async (tx) => {
+      const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
+      if (!pi) return missing('payment_intent', id);
+      if (pi.status !== 'requires_action') return invalid(`This PaymentIntent has a status of ${pi.status}; it requires no action.`);
+      pi.next_action = null;
+      if (passed) {
+        pi.status = pi.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
+        if (pi.status === 'succeeded') pi.amount_received = pi.amount;
+        else pi.amount_capturable = pi.amount;
+      } else {
+        pi.status = 'requires_payment_method';
+        pi.last_payment_error = {
+          type: 'card_error',
+          code: 'payment_intent_authentication_failure',
+          message: 'The provided PaymentMethod has failed authentication.',
+        };
+      }
+      await tx.update(pi, pi.customer);
+      return { ok: true, value: pi };
+    });
+  }
+
   // ---- refunds ------------------------------------------------------------------------------------
 
   createRefund(params: CreateRefundParams, idempotencyKey?: string) {
