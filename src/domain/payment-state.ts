@@ -36,6 +36,11 @@ export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
   return from === to || PAYMENT_TRANSITIONS[from].includes(to);
 }
 
+/** The statuses from which the transition table allows a move to `to`. */
+export function statusesThatCanBecome(to: PaymentStatus): PaymentStatus[] {
+  return PAYMENT_STATUSES.filter((from) => canTransition(from, to));
+}
+
 export function assertTransition(from: PaymentStatus, to: PaymentStatus): void {
   if (!canTransition(from, to)) {
     throw new AppError('invalid_state', `A payment that is ${from} cannot become ${to}`, { status: from });

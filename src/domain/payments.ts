@@ -3,11 +3,17 @@ import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } fr
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
 import type { ListCursor, PaymentEventSource, PaymentFilter, PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
 import type { CustomerService } from './customers.js';
-import { rowIdFor } from './ids.js';
+import { isUuid, rowIdFor } from './ids.js';
 import type { CaptureMethod, Payment } from './models.js';
 import { assertAmount, assertChargeable, formatAmount, normalizeCurrency } from './money.js';
-import { assertOperationAllowed, canTransition, PAYMENT_STATUSES, type PaymentStatus } from './payment-state.js';
+import { answerFor, declined, orderAlreadyPaid, outcomeUnknown, paymentIntentNotFound } from './payment-answers.js';
+import { needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
+import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
 import { toAppError, type Logger } from './processor-errors.js';
+
+export { paymentIntentNotFound } from './payment-answers.js';
+export { needsResolution, outcomeFromIntent } from './payment-outcomes.js';
+export { statusesThatCanBecome } from './payment-state.js';
 
 export interface CreatePaymentInput {
   amount: unknown;
@@ -33,31 +39,6 @@ export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
 /** A payment still waiting for the customer (3-D Secure) after this is abandoned: canceled, freeing its order. */
 const ABANDON_AFTER_MS = 24 * 60 * 60 * 1000;
-
-/** The statuses from which the transition table allows a move to `to`. */
-export function statusesThatCanBecome(to: PaymentStatus): PaymentStatus[] {
-  return PAYMENT_STATUSES.filter((from) => canTransition(from, to));
-}
-
-export function outcomeFromIntent(intent: ProcessorPaymentIntent): PaymentOutcome {
-  return {
-    processorPaymentIntentId: intent.id,
-    status: intent.status,
-    amountCapturable: intent.amountCapturable,
-    amountReceived: intent.amountReceived,
-    clientSecret: intent.clientSecret,
-    nextAction: intent.nextAction,
-    failureCode: intent.lastError?.code ?? null,
-    declineCode: intent.lastError?.declineCode ?? null,
-    failureMessage: intent.lastError?.message ?? null,
-    captureBefore: intent.captureBefore,
-  };
-}
-
-/** True when the processor's view of the payment must be fetched before anything else is done with it. */
-export function needsResolution(payment: Payment): boolean {
-  return payment.status === 'unknown' || payment.status === 'processing' || payment.pendingOperation !== null;
-}
 
 export class PaymentService {
   constructor(
@@ -308,72 +289,10 @@ export class PaymentService {
   private async recordCreationFailure(payment: Payment, error: unknown, source: PaymentEventSource): Promise<unknown> {
     if (error instanceof ProcessorError && !error.outcomeUnknown) {
       const declinedCard = error.kind === 'card_declined';
-      const recorded = await this.record(
-        payment,
-        {
-          processorPaymentIntentId: null,
-          status: declinedCard ? 'requires_payment_method' : 'canceled',
-          amountCapturable: 0,
-          amountReceived: 0,
-          clientSecret: null,
-          nextAction: null,
-          failureCode: error.code ?? error.kind,
-          declineCode: error.declineCode,
-          failureMessage: error.message,
-          captureBefore: null,
-        },
-        source,
-      );
+      const recorded = await this.record(payment, outcomeFromRefusal(error), source);
       if (declinedCard) return declined(recorded);
     }
     const appError = toAppError(error, 'payment_method_not_found', this.logger);
     return appError instanceof AppError && appError.code === 'processor_unavailable' ? outcomeUnknown(payment) : appError;
   }
-}
-
-/**
- * How a creation is answered, fresh or resumed: a decline is 402, a creation the processor refused
- * is the refusal again, an outcome still unknown is 503; anything else is the payment.
- */
-function answerFor(payment: Payment): Payment {
-  if (payment.status === 'requires_payment_method' && payment.failureMessage) throw declined(payment);
-  if (payment.status === 'canceled' && payment.processorPaymentIntentId === null && payment.failureCode) {
-    const missing = payment.failureCode === 'not_found' || payment.failureCode === 'resource_missing';
-    throw new AppError(missing ? 'payment_method_not_found' : 'processor_invalid_request', payment.failureMessage ?? 'The processor refused this payment');
-  }
-  if (payment.status === 'unknown') throw outcomeUnknown(payment);
-  return payment;
-}
-
-function outcomeUnknown(payment: Payment): AppError {
-  return new AppError(
-    'processor_unavailable',
-    'The payment processor could not be reached; the outcome is not known yet and the service settles it. ' +
-      'Check it with GET /payment/payment-intent/{payment_intent_id}',
-    { payment_intent_id: payment.processorPaymentIntentId ?? payment.id },
-  );
-}
-
-/** The answer for a payment that is not there, or not the caller's to see: the two must not differ. */
-export function paymentIntentNotFound(paymentIntentId: string): AppError {
-  return new AppError('payment_intent_not_found', `No payment intent ${paymentIntentId}`);
-}
-
-function declined(payment: Payment): AppError {
-  return new AppError('card_declined', payment.failureMessage ?? 'Your card was declined.', {
-    decline_code: payment.declineCode ?? payment.failureCode ?? 'generic_decline',
-    payment_intent_id: payment.processorPaymentIntentId,
-  });
-}
-
-function orderAlreadyPaid(orderId: string, holder: Payment | null): AppError {
-  const state = holder?.status === 'succeeded' ? 'has already been paid' : `already has a payment that is ${holder?.status ?? 'in progress'}`;
-  return new AppError('order_already_paid', `Order ${orderId} ${state}; it cannot be charged twice`, {
-    payment_intent_id: holder ? (holder.processorPaymentIntentId ?? holder.id) : null,
-    status: holder?.status ?? 'unknown',
-  });
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
