@@ -1,5 +1,6 @@
 import { customerNotFound, normalizeEmail, type CustomerService } from '../domain/customers.js';
-import { paymentIntentNotFound, type PaymentService } from '../domain/payments.js';
+import { paymentIntentNotFound } from '../domain/payment-answers.js';
+import type { PaymentService } from '../domain/payments.js';
 import { AppError } from '../errors.js';
 
 /** The resource a request touches, as far as deciding whose it is goes. */

@@ -11,9 +11,6 @@ import { needsResolution, outcomeFromIntent, outcomeFromRefusal } from './paymen
 import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
-export { paymentIntentNotFound } from './payment-answers.js';
-export { needsResolution, outcomeFromIntent } from './payment-outcomes.js';
-export { statusesThatCanBecome } from './payment-state.js';
 
 export interface CreatePaymentInput {
   amount: unknown;

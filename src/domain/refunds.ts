@@ -5,7 +5,8 @@ import { rowIdFor } from './ids.js';
 import type { Payment, Refund } from './models.js';
 import { assertAmount, formatAmount } from './money.js';
 import { assertOperationAllowed } from './payment-state.js';
-import { needsResolution, REPLAY_WINDOW_MS, type PaymentService, type RequestContext } from './payments.js';
+import { needsResolution } from './payment-outcomes.js';
+import { REPLAY_WINDOW_MS, type PaymentService, type RequestContext } from './payments.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 /** Reasons a client may give: the API document's `customer_requested` and Stripe's own three. */

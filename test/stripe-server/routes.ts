@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { SimulatedStripe, SimulatedStripeError } from '../../src/processors/simulated/simulated-stripe.js';
+import { SimulatedStripeError } from '../../src/processors/simulated/outcomes.js';
+import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
 import { readParams, WireError } from './wire-format.js';
 
 /** One endpoint of the Stripe API: what it accepts and which engine call answers it. */

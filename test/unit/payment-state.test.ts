@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertOperationAllowed, assertTransition, canTransition, PAYMENT_STATUSES, type PaymentStatus } from '../../src/domain/payment-state.js';
-import { statusesThatCanBecome } from '../../src/domain/payments.js';
+import { assertOperationAllowed, assertTransition, canTransition, PAYMENT_STATUSES, statusesThatCanBecome, type PaymentStatus } from '../../src/domain/payment-state.js';
 import { AppError } from '../../src/errors.js';
 
 // The expected table, written out in full: every pair not listed here must be refused.

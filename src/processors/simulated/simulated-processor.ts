@@ -12,7 +12,8 @@ import {
   toProcessorPaymentMethod,
   toProcessorRefund,
 } from '../stripe-shapes.js';
-import { SimulatedStripe, SimulatedStripeError } from './simulated-stripe.js';
+import { SimulatedStripeError } from './outcomes.js';
+import { SimulatedStripe } from './simulated-stripe.js';
 
 /** Optional faults to inject around processor calls, for crash and outage tests. */
 export interface SimulatedFaults {

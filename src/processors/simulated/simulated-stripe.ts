@@ -21,7 +21,6 @@ import { cardOf, resolvePaymentMethod, unusable } from './payment-methods.js';
 import { refundPaymentIntent, type CreateRefundParams } from './refunds.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 
-export { SimulatedStripeError } from './outcomes.js';
 export type { CreatePaymentIntentParams } from './payment-intents.js';
 export type { CreateRefundParams } from './refunds.js';
 
