@@ -65,42 +65,46 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { payments: 0, refunds: 0, failures: 0, expiredKeys: 0 };
     const { graceMs, leaseMs, batchSize } = this.options;
+    const payments = await this.drain('payment', (n) => this.paymentsRepository.claimUnresolved(n, graceMs, leaseMs), async (payment) => {
+      const resolved = await this.payments.resolve(payment, 'reconciler');
+      if (resolved.status !== payment.status) {
+        this.logger.info({ paymentId: payment.id, from: payment.status, to: resolved.status }, 'reconciled a payment');
+      }
+    });
+    const refunds = await this.drain('refund', (n) => this.refundsRepository.claimUnresolved(n, graceMs, leaseMs), (refund) =>
+      this.refunds.resolve(refund).then(() => undefined),
+    );
+    return {
+      payments: payments.resolved,
+      refunds: refunds.resolved,
+      failures: payments.failed + refunds.failed,
+      expiredKeys: await this.idempotencyKeys.deleteOlderThan(this.options.idempotencyKeyTtlMs),
+    };
+  }
+
+  /** Claims and resolves rows of one kind, a batch at a time, until none is left to claim. */
+  private async drain<T extends { id: string }>(
+    kind: 'payment' | 'refund',
+    claim: (limit: number) => Promise<T[]>,
+    resolve: (row: T) => Promise<void>,
+  ): Promise<{ resolved: number; failed: number }> {
     // A row is leased when claimed, so one pass never sees it twice; the guard is for leases shorter than a pass.
     const seen = new Set<string>();
+    const counts = { resolved: 0, failed: 0 };
     for (;;) {
-      const batch = (await this.paymentsRepository.claimUnresolved(batchSize, graceMs, leaseMs)).filter((p) => !seen.has(p.id));
-      if (batch.length === 0) break;
-      for (const payment of batch) {
-        seen.add(payment.id);
+      const batch = (await claim(this.options.batchSize)).filter((row) => !seen.has(row.id));
+      if (batch.length === 0) return counts;
+      for (const row of batch) {
+        seen.add(row.id);
         try {
-          const resolved = await this.payments.resolve(payment, 'reconciler');
-          report.payments += 1;
-          if (resolved.status !== payment.status) {
-            this.logger.info({ paymentId: payment.id, from: payment.status, to: resolved.status }, 'reconciled a payment');
-          }
+          await resolve(row);
+          counts.resolved += 1;
         } catch (error) {
-          report.failures += 1;
-          this.logger.warn({ err: error, paymentId: payment.id }, 'could not reconcile a payment yet');
+          counts.failed += 1;
+          this.logger.warn({ err: error, [`${kind}Id`]: row.id }, `could not reconcile a ${kind} yet`);
         }
       }
     }
-    for (;;) {
-      const batch = (await this.refundsRepository.claimUnresolved(batchSize, graceMs, leaseMs)).filter((r) => !seen.has(r.id));
-      if (batch.length === 0) break;
-      for (const refund of batch) {
-        seen.add(refund.id);
-        try {
-          await this.refunds.resolve(refund);
-          report.refunds += 1;
-        } catch (error) {
-          report.failures += 1;
-          this.logger.warn({ err: error, refundId: refund.id }, 'could not reconcile a refund yet');
-        }
-      }
-    }
-    report.expiredKeys = await this.idempotencyKeys.deleteOlderThan(this.options.idempotencyKeyTtlMs);
-    return report;
   }
 }
