@@ -209,7 +209,12 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
     const propertySchema = EnvSchema.properties[name as keyof typeof EnvSchema.properties] as TSchema | undefined;
     // A secret's value never reaches the terminal or the logs; its length is enough to see what is wrong.
     const shown =
-      raw[name] === undefined ? 'nothing' : propertySchema?.secret ? `${raw[name].length} characters` : JSON.stringify(raw[name]);
+      raw[name] === undefined
+        ? 'nothing'
+        : propertySchema?.secret
+          ? `${raw[name].length} characters`
+          : // A connection string's password is a secret too.
+            JSON.stringify(raw[name].replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
     const expected = propertySchema ? describeExpected(propertySchema) : error.message;
     throw new ConfigError(`Invalid configuration: ${name} must be ${expected} (got ${shown})`);
   }

@@ -27,6 +27,7 @@ describe('configuration', () => {
       [{ PORT: '70000' }, /PORT must be an integer/],
       [{ PAYMENT_PROCESSOR: 'paypal' }, /PAYMENT_PROCESSOR must be one of simulated, stripe \(got "paypal"\)/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a value matching/],
+      [{ DATABASE_URL: 'mysql://app:hunter2@db:3306/x' }, /DATABASE_URL must be a value matching .*\(got "mysql:\/\/app:\*\*\*@db:3306\/x"\)$/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
       [{ JWKS_URL: 'auth-service/jwks' }, /JWKS_URL must be a value matching/],
       [{ AUTH_MODE: 'off' }, /AUTH_MODE must be one of auto, required/],
