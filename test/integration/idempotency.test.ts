@@ -136,7 +136,11 @@ describe('Idempotency-Key and charging once', () => {
       const headers = { 'idempotency-key': key() };
       const body = { amount: 2500, customerId, paymentMethodId: card };
       const first = slow.api.post('/payment/payment-intent', body, headers);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The first request holds the key once its row exists (it then waits at the processor, gated).
+      for (let i = 0; i < 200; i++) {
+        if ((await slow.db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [headers['idempotency-key']])).rowCount === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       const retry = await slow.api.post('/payment/payment-intent', body, headers);
       assert.equal(retry.status, 409);
       assert.equal(retry.body.code, 'idempotency_in_progress');
