@@ -93,10 +93,14 @@ export async function buildApp(
   return app;
 }
 
-/** Whose idempotency keys these are: a service client, or a user; null for a token that names nobody. */
+/**
+ * Whose idempotency keys these are: a service by its client, a user by its own id (a user token's
+ * `azp` names the web app every user shares, so it must not scope keys); null for a token naming nobody.
+ */
 export function idempotencyScope(principal: Principal | null): string | null {
-  const id = principal && (principal.clientId ?? principal.subject ?? principal.email);
-  return principal && id ? `${principal.kind}:${id}` : null;
+  if (!principal) return null;
+  const id = principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email);
+  return id ? `${principal.kind}:${id}` : null;
 }
 
 declare module 'fastify' {

@@ -172,6 +172,18 @@ export interface StripeSettings {
   maxNetworkRetries: number;
 }
 
+/** A value as it may be shown: a URL's password (a connection string's) is a secret too. */
+function withoutPassword(value: string): string {
+  if (!value.includes('@')) return value;
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.href;
+  } catch {
+    return '(a value with an @ that is not a URL; not shown)';
+  }
+}
+
 /** A configuration problem, stated in one line that names the variable. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -213,8 +225,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
         ? 'nothing'
         : propertySchema?.secret
           ? `${raw[name].length} characters`
-          : // A connection string's password is a secret too.
-            JSON.stringify(raw[name].replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+          : JSON.stringify(withoutPassword(raw[name]));
     const expected = propertySchema ? describeExpected(propertySchema) : error.message;
     throw new ConfigError(`Invalid configuration: ${name} must be ${expected} (got ${shown})`);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { ConfigError, type AuthConfig } from '../config.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from './token-verifier.js';
 
 /** What a minted user token says; at least an email, a role or a scope, or it would open nothing. */
 export interface MintRequest {
@@ -13,14 +14,14 @@ export interface MintRequest {
 }
 
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
-const MAX_TTL_SECONDS = 30 * 86400;
+const MAX_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS;
 
 /** `90`, `45s`, `30m`, `1h`, `7d` → seconds; anything else (or over 30 days) is refused with what to write. */
 export function parseTtl(text: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(text.trim());
   const seconds = match ? Number(match[1]) * UNITS[match[2] || 's']! : NaN;
   if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_TTL_SECONDS) {
-    throw new ConfigError(`--ttl must be a duration such as 90s, 30m, 1h or 7d, at most 30d (got ${JSON.stringify(text)})`);
+    throw new ConfigError(`--ttl must be a duration such as 90s, 30m, 1h or 1d, at most 1d (got ${JSON.stringify(text)})`);
   }
   return seconds;
 }

@@ -16,6 +16,15 @@ export interface TokenVerifier {
 const USER_ALGORITHMS = ['HS256'];
 const SERVICE_ALGORITHMS = ['RS256', 'ES256'];
 const JWKS_TIMEOUT_MS = 5000;
+/** After the key set could not be fetched, tokens that need it are answered 503 this long without fetching again. */
+const JWKS_FAILURE_BACKOFF_MS = 5000;
+
+/**
+ * The longest a token may still be valid for. The platform's tokens live 30 minutes (users) and an
+ * hour (services); a token minted for days is a leaked credential waiting to happen, and there is
+ * no revocation, so it is refused.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
 /** The JWKS endpoint did not answer usable keys: our problem, not the caller's token. */
 class SigningKeysUnavailable extends Error {}
@@ -54,6 +63,9 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
           clockTolerance: clockToleranceSeconds,
           requiredClaims: ['exp'],
         });
+        if (payload.exp! - Math.floor(Date.now() / 1000) > MAX_TOKEN_LIFETIME_SECONDS + clockToleranceSeconds) {
+          throw rejected(`The bearer token is valid for too long: at most ${MAX_TOKEN_LIFETIME_SECONDS / 3600} hours are accepted`, 'lifetime');
+        }
         return principalFromClaims(payload, kind.kind);
       } catch (error) {
         throw translate(error);
@@ -68,11 +80,15 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
  */
 function signingKeysFrom(url: string, cooldownSeconds: number): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(url), { cooldownDuration: cooldownSeconds * 1000, timeoutDuration: JWKS_TIMEOUT_MS });
+  // While the key set cannot be fetched, requests do not each try again: anyone can send a token.
+  let failedAt = -Infinity;
   return async (header, token) => {
+    if (Date.now() - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new SigningKeysUnavailable('signing keys unavailable (backing off)');
     try {
       return await remote(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      failedAt = Date.now();
       throw new SigningKeysUnavailable('signing keys unavailable', { cause: error });
     }
   };
@@ -101,6 +117,7 @@ const CLAIM_MESSAGES: Readonly<Record<string, string>> = {
 };
 
 function translate(error: unknown): AppError {
+  if (error instanceof AppError) return error;
   if (error instanceof SigningKeysUnavailable) {
     return new AppError('service_unavailable', 'The signing keys for service tokens cannot be fetched; retry shortly', undefined, { cause: error.cause });
   }

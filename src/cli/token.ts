@@ -10,7 +10,7 @@ const USAGE = `Mints a user token for this service's configured secret (JWT_SECR
   --email   the customer the token speaks for (a customer reaches only its own records)
   --role    a role, e.g. admin (repeatable)
   --scope   space-separated scopes, e.g. "payment.read payment.write"
-  --ttl     lifetime: 90s, 30m, 1h (default), 7d
+  --ttl     lifetime: 90s, 30m, 1h (default), 1d (at most 24 hours)
   --sub     subject (default: the email)
 
 Prints the token alone on stdout.`;

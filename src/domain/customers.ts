@@ -5,8 +5,13 @@ import type { CustomersRepository } from '../store/customers-repository.js';
 import type { Customer } from './models.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
+/**
+ * The form emails are compared in: trimmed, ASCII letters lower-cased and nothing else. Full
+ * Unicode case folding would make two addresses the Auth Service keeps apart (the Kelvin sign K
+ * and a plain k, say) one customer here, and let one user reach the other's records.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }
 
 /** A customer known to the processor: its `processorCustomerId` is set. */

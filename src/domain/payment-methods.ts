@@ -99,8 +99,9 @@ export class PaymentMethodService {
     if (existing && existing.customerId !== customer.id) throw this.savedElsewhere(paymentMethodId);
   }
 
+  /** Another customer's card answers exactly as one that does not exist, so ids cannot be probed. */
   private savedElsewhere(paymentMethodId: string) {
-    return new AppError('payment_method_unusable', `Payment method ${paymentMethodId} is saved for another customer; a card can belong to one customer only`);
+    return new AppError('payment_method_not_found', `No such payment method: ${paymentMethodId}`);
   }
 
   private notSaved(customerId: string, paymentMethodId: string) {

@@ -73,7 +73,7 @@ describe('service tokens checked against the Auth Service\'s JWKS, served over l
     assert.equal((await t.anonymous.withToken(user).get('/payment/customer/nobody%40example.com')).status, 401);
   });
 
-  it('answers 503, not 401, while the key set cannot be fetched, and recovers', async () => {
+  it('answers 503, not 401, while the key set cannot be fetched, without fetching on every request, and recovers', async () => {
     const late = await newSigningKey('ES256');
     jwks.publish(late);
     jwks.failWith = 500;
@@ -82,9 +82,15 @@ describe('service tokens checked against the Auth Service\'s JWKS, served over l
       assert.equal(response.status, 503);
       assert.equal(response.body.code, 'service_unavailable');
       assert.equal(response.headers['www-authenticate'], undefined);
+      // Anyone can send a token: while the key set is down, 20 more requests cause no fetch at all.
+      const fetches = jwks.fetches;
+      const more = await Promise.all(Array.from({ length: 20 }, () => readWith(late)));
+      assert.ok(more.every((r) => r.status === 503));
+      assert.equal(jwks.fetches, fetches);
     } finally {
       jwks.failWith = null;
     }
+    await new Promise((resolve) => setTimeout(resolve, 5100)); // the back-off after a failed fetch
     assert.equal((await readWith(late)).status, 200);
   });
 });

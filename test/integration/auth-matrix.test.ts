@@ -128,9 +128,23 @@ describe('who may do what: every guarded route against every kind of caller', ()
       assert.equal(response.status, 404, JSON.stringify(response.body));
       assert.equal(response.body.code, 'payment_method_not_found');
     }
-    // Saving it is refused as for any caller: a card belongs to one customer.
+    // Saving it is refused as for any caller (a card belongs to one customer), as if it did not exist.
     const saved = await callers.owner.post('/payment/payment-method', theirCard);
-    assert.equal(saved.body.code, 'payment_method_unusable');
+    assert.deepEqual([saved.status, saved.body.code], [404, 'payment_method_not_found']);
+    assert.deepEqual(await snapshot(), state);
+  });
+
+  it('does not fold Unicode look-alikes into another customer\'s email (the Kelvin sign is not a k)', async () => {
+    const victimEmail = `kim-${Date.now()}@example.com`;
+    const victim = await t.api.post('/payment/customer', { email: victimEmail, name: 'Kim' });
+    const lookalike = t.anonymous.withToken(await platformUserToken(`\u212A${victimEmail.slice(1)}`));
+    const state = await snapshot();
+    const probes = [
+      await lookalike.get(`/payment/customer/${encodeURIComponent(victimEmail)}`),
+      await lookalike.get(`/payment/payment-methods/${victim.body.data.customerId}`),
+      await lookalike.post('/payment/customer', { email: victimEmail, name: 'Not Kim' }),
+    ];
+    assert.deepEqual(probes.map((r) => r.status), [404, 404, 403]);
     assert.deepEqual(await snapshot(), state);
   });
 

@@ -48,6 +48,8 @@ describe('bearer tokens', () => {
       ['user token without exp', await adminToken({ expiresIn: null }), /no expiry/],
       ['service token without exp', await serviceToken(key, 'microservice_payment_client', both, { expiresIn: null }), /no expiry/],
       ['expired service token', await serviceToken(key, 'microservice_payment_client', both, { expiresIn: -3600 }), /has expired/],
+      ['user token valid for two days', await adminToken({ expiresIn: 2 * 86400 }), /valid for too long/],
+      ['service token valid for a week', await serviceToken(key, 'microservice_payment_client', both, { expiresIn: 7 * 86400 }), /valid for too long/],
     );
   });
   after(() => t.close());

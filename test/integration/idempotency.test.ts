@@ -292,6 +292,15 @@ describe('Idempotency-Key and charging once', () => {
     assert.equal(keyed.status, 200);
   });
 
+  it('scopes a user\'s keys to the user, not to the app it signed in through (azp)', async () => {
+    const shared = { 'idempotency-key': key() };
+    const alice = t.anonymous.withToken(await signHs256({ sub: `alice-${randomUUID()}`, azp: 'web-app', role: 'admin' }));
+    const bob = t.anonymous.withToken(await signHs256({ sub: `bob-${randomUUID()}`, azp: 'web-app', role: 'admin' }));
+    const a = await alice.post('/payment/customer', { email: `alice-${randomUUID()}@example.com` }, shared);
+    const b = await bob.post('/payment/customer', { email: `bob-${randomUUID()}@example.com` }, shared);
+    assert.deepEqual([a.status, b.status], [201, 201]);
+  });
+
   it('refuses an Idempotency-Key from a token that names no caller', async () => {
     const nameless = t.anonymous.withToken(await signHs256({ role: 'admin' }));
     const response = await nameless.post('/payment/customer', { email: `nameless-${randomUUID()}@example.com` }, { 'idempotency-key': key() });

@@ -99,13 +99,15 @@ describe('payment methods', () => {
       assert.deepEqual(await cardRows(customerId), []);
     });
 
-    it('refuses a card saved for another customer', async () => {
+    it('refuses a card saved for another customer exactly as one that does not exist', async () => {
       const token = newCardToken();
       await saveCard(t.api, await createCustomer(t.api), token);
       const other = await createCustomer(t.api);
       const response = await t.api.post('/payment/payment-method', { customerId: other, paymentMethodId: token });
-      assert.equal(response.status, 400);
-      assert.equal(response.body.code, 'payment_method_unusable');
+      const unknown = await t.api.post('/payment/payment-method', { customerId: other, paymentMethodId: 'pm_card_noSuchCard' });
+      assert.equal(response.status, 404);
+      assert.equal(response.body.code, 'payment_method_not_found');
+      assert.deepEqual([unknown.status, unknown.body.code], [404, 'payment_method_not_found']);
       assert.deepEqual(await cardRows(other), []);
     });
 
