@@ -65,7 +65,10 @@ export function assertOperationAllowed(operation: PaymentOperation, status: Paym
   }
 }
 
-/** Statuses that hold an order: while a payment is in one of them, no second payment for its order. */
+/**
+ * Statuses that hold an order: while a payment is in one of them, no second payment for its order.
+ * The unique index payments_one_live_per_order_idx (migration 001) lists the same statuses.
+ */
 export const ORDER_HOLDING_STATUSES: readonly PaymentStatus[] = [
   'unknown', 'requires_action', 'processing', 'requires_capture', 'succeeded',
 ];

@@ -1,5 +1,5 @@
 import type { CaptureMethod, Payment } from '../domain/models.js';
-import type { PaymentStatus } from '../domain/payment-state.js';
+import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
 import type { Database, Queryable } from './database.js';
 
 interface PaymentRow {
@@ -118,10 +118,9 @@ export class PaymentsRepository {
   /** The payment that holds an order (in flight, authorized or paid), if any. */
   async findHoldingOrder(orderId: string): Promise<Payment | null> {
     const { rows } = await this.db.query<PaymentRow>(
-      `${SELECT} WHERE p.order_id = $1
-         AND p.status IN ('unknown', 'requires_action', 'processing', 'requires_capture', 'succeeded')
+      `${SELECT} WHERE p.order_id = $1 AND p.status = ANY($2::text[])
        ORDER BY p.created_at DESC LIMIT 1`,
-      [orderId],
+      [orderId, [...ORDER_HOLDING_STATUSES]],
     );
     return rows[0] ? toPayment(rows[0]) : null;
   }

@@ -1,4 +1,4 @@
-import type { Refund, RefundStatus } from '../domain/models.js';
+import { REFUND_HOLDING_STATUSES, type Refund, type RefundStatus } from '../domain/models.js';
 import type { PaymentStatus } from '../domain/payment-state.js';
 import type { Database } from './database.js';
 
@@ -61,8 +61,8 @@ export class RefundsRepository {
       if (earlier.rows[0]) return { refund: toRefund(earlier.rows[0]), created: false };
       const { rows: sums } = await tx.query<{ reserved: number }>(
         `SELECT COALESCE(SUM(amount), 0)::bigint AS reserved FROM refunds
-         WHERE payment_id = $1 AND status IN ('unknown', 'pending', 'requires_action', 'succeeded')`,
-        [paymentId],
+         WHERE payment_id = $1 AND status = ANY($2::text[])`,
+        [paymentId, [...REFUND_HOLDING_STATUSES]],
       );
       const amount = decide({
         status: payment.status,
