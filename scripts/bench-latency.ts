@@ -8,17 +8,15 @@
  *
  * Without --database-url it runs on the embedded database (a fresh PGlite in a temporary folder).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintUserToken } from '../src/auth/token-minter.js';
 import { loadConfig } from '../src/config.js';
+import { freePort, startServiceProcess } from './service-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,31 +28,7 @@ const { values: args } = parseArgs({
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
-const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const JWT_SECRET = randomBytes(32).toString('base64url');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, LOG_LEVEL: args['log-level']!, RECONCILE_INTERVAL_MS: '0', ...env },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 600; i++) {
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the service did not become ready');
-}
 
 interface Scenario {
   name: string;
@@ -93,7 +67,7 @@ async function main() {
     ? { DATABASE_URL: args['database-url'], DATABASE_SCHEMA: schema }
     : { DATA_DIR: dataDir! };
   const port = await freePort();
-  const child = await startServer(port, env);
+  const child = await startServiceProcess(port, { JWT_SECRET, LOG_LEVEL: args['log-level']!, RECONCILE_INTERVAL_MS: '0', ...env });
   const base = `http://127.0.0.1:${port}`;
   try {
     const token = await mintUserToken(loadConfig({ JWT_SECRET }).auth, { subject: 'latency-bench', roles: ['admin'], ttlSeconds: 3600 });
@@ -126,10 +100,11 @@ async function main() {
     ];
     console.log(`latency bench: ${CONNECTIONS} connections, ${SECONDS} s per route, ${args['database-url'] ? 'PostgreSQL' : 'embedded database'}, log level ${args['log-level']}`);
     console.log(`${'route'.padEnd(46)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p50 over baseline'.padStart(18)} ${'failed'.padStart(7)}`);
-    let baseline = 0;
+    let baseline: number | null = null;
     for (const scenario of scenarios) {
       const r = await run(base, headers, scenario);
-      if (baseline === 0) baseline = r.p50;
+      // The first scenario is the baseline; a p50 of 0 ms is a baseline too.
+      baseline ??= r.p50;
       const over = scenario === scenarios[0] ? '—' : `+${(r.p50 - baseline).toFixed(1)} ms`;
       console.log(
         `${scenario.name.padEnd(46)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${over.padStart(18)} ${String(r.failures).padStart(7)}`,

@@ -6,14 +6,13 @@
  *
  *   npm run bench:chaos -- [--seconds 60] [--workers 12] [--database-url postgres://...]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintUserToken } from '../src/auth/token-minter.js';
 import { loadConfig } from '../src/config.js';
+import { freePort, startServiceProcess } from './service-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,46 +26,25 @@ const SECONDS = Number(args.seconds);
 const WORKERS = Number(args.workers);
 const DATABASE_URL = args['database-url']!;
 const SCHEMA = `chaos_${randomBytes(4).toString('hex')}`;
-const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const JWT_SECRET = randomBytes(32).toString('base64url');
 let authorization = '';
 
 const counts = { requests: 0, ok: 0, declinedOrConflict: 0, serverErrors: 0, connectionErrors: 0, kills: 0, latencies: [] as number[] };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 let child: ChildProcess | null = null;
 let base = '';
 
 async function startServer(port: number): Promise<void> {
-  child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      DATABASE_SCHEMA: SCHEMA,
-      JWT_SECRET,
-      LOG_LEVEL: 'silent',
-      RECONCILE_GRACE_MS: '1000',
-      RECONCILE_INTERVAL_MS: '2000',
-      IDEMPOTENCY_LEASE_MS: '2000',
-    },
-    stdio: 'ignore',
-  });
   base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if ((await call('GET', '/ready')).status === 200) return;
-    await sleep(100);
-  }
-  throw new Error('the service did not become ready');
+  child = await startServiceProcess(port, {
+    DATABASE_URL,
+    DATABASE_SCHEMA: SCHEMA,
+    JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    RECONCILE_GRACE_MS: '1000',
+    RECONCILE_INTERVAL_MS: '2000',
+    IDEMPOTENCY_LEASE_MS: '2000',
+  });
 }
 
 function kill(): Promise<void> {
