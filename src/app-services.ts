@@ -42,6 +42,8 @@ export function createServices(db: Database, processor: PaymentProcessor, logger
       leaseMs: config.reconciler.leaseMs,
       batchSize: 20,
       idempotencyKeyTtlMs: config.idempotency.ttlMs,
+      refundWatchMs: config.reconciler.refundWatchMs,
+      refundRecheckMs: config.reconciler.refundRecheckMs,
     }),
     idempotencyKeys,
   };

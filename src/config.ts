@@ -81,6 +81,17 @@ export const EnvSchema = Type.Object({
     default: 120_000,
     description: 'How long a row may stay unresolved before the reconciler takes it from the request that wrote it.',
   }),
+  RECONCILE_REFUND_WATCH_DAYS: Type.Integer({
+    minimum: 0,
+    maximum: 365,
+    default: 30,
+    description: 'How long after its creation a succeeded refund is still asked about, because the processor may fail it later (0: never).',
+  }),
+  RECONCILE_REFUND_RECHECK_MS: Type.Integer({
+    minimum: 0,
+    default: 6 * 3_600_000,
+    description: 'How often the reconciler asks the processor again about one such refund.',
+  }),
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({
     minimum: 24,
     maximum: 24 * 30,
@@ -139,7 +150,7 @@ export interface Config {
   dataDir: string;
   paymentProcessor: Env['PAYMENT_PROCESSOR'];
   bodyLimitBytes: number;
-  reconciler: { intervalMs: number; graceMs: number; leaseMs: number };
+  reconciler: { intervalMs: number; graceMs: number; leaseMs: number; refundWatchMs: number; refundRecheckMs: number };
   idempotency: { ttlMs: number; waitMs: number; leaseMs: number };
   /** Set exactly when PAYMENT_PROCESSOR=stripe. */
   stripe: StripeSettings | null;
@@ -271,7 +282,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentProcessor: e.PAYMENT_PROCESSOR,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     // The reconciler's lease outlives any processor call (its timeout and retries), so two instances never resolve one row at once.
-    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, leaseMs: 120_000 },
+    reconciler: {
+      intervalMs: e.RECONCILE_INTERVAL_MS,
+      graceMs: e.RECONCILE_GRACE_MS,
+      leaseMs: 120_000,
+      refundWatchMs: e.RECONCILE_REFUND_WATCH_DAYS * 86_400_000,
+      refundRecheckMs: e.RECONCILE_REFUND_RECHECK_MS,
+    },
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
-import type { PaymentProcessor } from '../processors/processor.js';
+import type { PaymentProcessor, ProcessorCustomer } from '../processors/processor.js';
 import type { CustomersRepository } from '../store/customers-repository.js';
 import type { Customer } from './models.js';
+import { processorKey } from './processor-keys.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 /**
@@ -41,18 +42,37 @@ export class CustomerService {
     if (isActive(pending)) return { customer: pending, created: false };
 
     try {
-      const found = await this.processor.findCustomerByEmail(pending.email);
       const processorCustomer =
-        found ??
+        (await this.findAtProcessor(pending)) ??
         (await this.processor.createCustomer(
-          { email: pending.email, name: pending.name, metadata: { customer_ref: pending.id } },
-          `customer-create:${pending.id}`,
+          { email: emailNormalized, name: pending.name, metadata: { customer_ref: pending.id } },
+          processorKey('customer-create', pending.id),
         ));
       const customer = await this.customers.setProcessorId(pending.id, processorCustomer.id);
       return { customer: customer as ActiveCustomer, created: inserted !== null };
     } catch (error) {
       throw toAppError(error, 'customer_not_found', this.logger);
     }
+  }
+
+  /**
+   * The processor's customer for this email. The processor compares emails exactly, so the stored
+   * lower-case form is asked (what we send it), then the form as typed when it differs (customers
+   * made before we sent it lower-cased). Of several, the oldest is ours and the others are logged.
+   */
+  private async findAtProcessor(customer: Customer): Promise<ProcessorCustomer | null> {
+    const forms = [...new Set([normalizeEmail(customer.email), customer.email])];
+    const found = (await Promise.all(forms.map((form) => this.processor.findCustomersByEmail(form)))).flat();
+    // Lists come newest first: reversed, a stable sort keeps the older of two made in the same second first.
+    const oldestFirst = found.reverse().sort((a, b) => a.created.getTime() - b.created.getTime());
+    const [oldest, ...others] = oldestFirst;
+    if (oldest && others.length > 0) {
+      this.logger.warn(
+        { customerRef: customer.id, kept: oldest.id, duplicates: others.map((c) => c.id) },
+        'several processor customers share this email; the oldest is used, merge or delete the others at the processor',
+      );
+    }
+    return oldest ?? null;
   }
 
   async getByEmail(email: string): Promise<ActiveCustomer> {

@@ -6,6 +6,8 @@ export interface Customer {
   processorCustomerId: string | null;
   email: string;
   name: string | null;
+  /** Counts the customer's deleted cards; part of the attach key, so a card saved again after a deletion is attached anew. */
+  cardGeneration: number;
   createdAt: Date;
 }
 
@@ -54,6 +56,8 @@ export interface Payment {
   pendingAmount: number | null;
   /** Counts capture and cancel attempts: each is sent with a key of its own. */
   operationAttempt: number;
+  /** Counts creations sent with a fresh key after the key of the one before only replayed a stored failure. */
+  createAttempt: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -73,5 +77,7 @@ export interface Refund {
   reason: string | null;
   status: RefundStatus;
   failureReason: string | null;
+  /** As for payments: creations sent with a fresh key after a replayed failure. */
+  createAttempt: number;
   createdAt: Date;
 }

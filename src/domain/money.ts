@@ -23,14 +23,29 @@ const SUPPORTED = new Set(
 );
 
 /**
- * Stripe's documented minimum charge per currency, in minor units. Currencies not listed here have
- * a minimum equal to 0.50 USD at the day's rate, which only the processor can check.
+ * The smallest charge per currency, in minor units. Most are Stripe's documented minimums; the ones
+ * marked "estimate" are 0.50 USD (Stripe's floor for currencies it lists no minimum for) at the
+ * exchange rates of 2025, rounded up to a valid amount with room for the rate to move. A currency
+ * missing here has a minimum only Stripe can compute (the day's rate), so it is not charged in.
  */
 const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
   usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50,
   gbp: 30, hkd: 400, huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200,
   ron: 200, sek: 300, sgd: 50, thb: 1000,
+  // estimates: 100 ISK; 0.200 BHD, KWD, OMR; 0.400 JOD; 2.000 TND
+  isk: 10000, bhd: 200, kwd: 200, omr: 200, jod: 400, tnd: 2000,
 };
+
+/**
+ * The step an amount must be a multiple of, in minor units. ISK became zero-decimal but Stripe
+ * still takes it with two decimals that must be 00; for the card networks, three-decimal amounts
+ * must end in 0.
+ */
+export function amountStep(currency: string): number {
+  if (currency === 'isk') return 100;
+  if (THREE_DECIMAL.has(currency)) return 10;
+  return 1;
+}
 
 export const DEFAULT_CURRENCY = 'usd';
 
@@ -41,8 +56,9 @@ export function currencyExponent(currency: string): 0 | 2 | 3 {
   return 2;
 }
 
-export function minimumCharge(currency: string): number {
-  return MINIMUM_CHARGE[currency] ?? 1;
+/** The smallest charge in `currency`, undefined when only the processor knows it. */
+export function minimumCharge(currency: string): number | undefined {
+  return MINIMUM_CHARGE[currency];
 }
 
 /** Lower-cases and checks a currency code; `undefined` means the default. */
@@ -82,8 +98,11 @@ export function minorUnitsFromMajor(value: number, currency: string): number | u
   return Number.isSafeInteger(minor) ? minor : undefined;
 }
 
-/** Checks an amount in minor units for `param` and returns it; every rule has its own message. */
-export function assertAmount(value: unknown, currency: string, param = 'amount'): number {
+/**
+ * Checks an amount in minor units for `param` and returns it; every rule has its own message. An
+ * amount off the currency's step names the nearest valid amounts, none below `floor`.
+ */
+export function assertAmount(value: unknown, currency: string, param = 'amount', floor = 1): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new AppError('invalid_amount', `${param} must be an integer number of minor units, such as 2500 for 25.00 USD`, {
       param,
@@ -115,12 +134,36 @@ export function assertAmount(value: unknown, currency: string, param = 'amount')
       { param },
     );
   }
+  const step = amountStep(currency);
+  if (value % step !== 0) {
+    const below = value - (value % step);
+    const valid = [below, below + step].filter((amount) => amount >= Math.max(floor, step) && amount <= MAX_AMOUNT);
+    const why = currency === 'isk' ? 'whole krónur, sent with two decimals of 00' : 'the last of its three decimals must be 0';
+    throw new AppError(
+      'invalid_amount',
+      `${param} must be a multiple of ${step} in ${currency.toUpperCase()} (${why}; got ${value}): send ${valid.map((a) => `${a} (${formatAmount(a, currency)})`).join(' or ')}`,
+      { param, valid_amounts: valid },
+    );
+  }
   return value;
+}
+
+/** The minimum of a currency the service charges in; any other currency is refused before the processor. */
+function chargeMinimum(currency: string): number {
+  const minimum = minimumCharge(currency);
+  if (minimum === undefined) {
+    throw new AppError(
+      'validation_failed',
+      `currency ${currency.toUpperCase()} cannot be charged: its smallest charge is the day's equivalent of 0.50 USD, which only the processor knows; charge in one of ${Object.keys(MINIMUM_CHARGE).join(', ')}`,
+      { param: 'currency' },
+    );
+  }
+  return minimum;
 }
 
 /** Checks a charge amount against the processor's minimum for the currency. */
 export function assertChargeable(amount: number, currency: string): void {
-  const minimum = minimumCharge(currency);
+  const minimum = chargeMinimum(currency);
   if (amount < minimum) {
     throw new AppError(
       'amount_below_minimum',
@@ -128,4 +171,11 @@ export function assertChargeable(amount: number, currency: string): void {
       { param: 'amount', minimum_amount: minimum },
     );
   }
+}
+
+/** Every rule for the amount of a new charge: an integer of minor units, on the currency's step, at least its minimum. */
+export function assertChargeAmount(value: unknown, currency: string): number {
+  const amount = assertAmount(value, currency, 'amount', chargeMinimum(currency));
+  assertChargeable(amount, currency);
+  return amount;
 }

@@ -5,6 +5,7 @@ import type { PaymentMethodsRepository } from '../store/payment-methods-reposito
 import { normalizeCardBrand, parseCardExpiry } from './cards.js';
 import type { ActiveCustomer, CustomerService } from './customers.js';
 import type { SavedCard } from './models.js';
+import { processorKey } from './processor-keys.js';
 import { toAppError, type Logger } from './processor-errors.js';
 
 /** What the client says about a card it saves; the processor's own details win where it has them. */
@@ -38,10 +39,12 @@ export class PaymentMethodService {
 
     let attached;
     try {
+      // Keyed by the customer's card generation: within one, a retried save replays its attach;
+      // after a deletion, the processor is asked anew and answers a detached card as unusable.
       attached = await this.processor.attachPaymentMethod(
         paymentMethodId,
         customer.processorCustomerId,
-        `pm-attach:${customer.processorCustomerId}:${paymentMethodId}`,
+        processorKey('pm-attach', customer.processorCustomerId, `g${customer.cardGeneration}`, paymentMethodId),
       );
     } catch (error) {
       throw toAppError(error, 'payment_method_not_found', this.logger);
@@ -83,7 +86,7 @@ export class PaymentMethodService {
     const card = await this.cards.get(paymentMethodId);
     if (!card || card.customerId !== customer.id) throw this.notSaved(customerId, paymentMethodId);
     try {
-      await this.processor.detachPaymentMethod(paymentMethodId, `pm-detach:${paymentMethodId}`);
+      await this.processor.detachPaymentMethod(paymentMethodId, processorKey('pm-detach', paymentMethodId));
     } catch (error) {
       // Already gone at the processor (an earlier attempt got that far): finish forgetting it here.
       const alreadyDetached = error instanceof ProcessorError && (error.kind === 'not_found' || error.kind === 'invalid_request');
@@ -114,7 +117,7 @@ export class PaymentMethodService {
    */
   private async tellProcessorDefault(customer: ActiveCustomer, paymentMethodId: string) {
     try {
-      await this.processor.setDefaultPaymentMethod(customer.processorCustomerId, paymentMethodId, `cus-default:${randomUUID()}`);
+      await this.processor.setDefaultPaymentMethod(customer.processorCustomerId, paymentMethodId, processorKey('cus-default', randomUUID()));
     } catch (error) {
       this.logger.warn({ err: error, customerId: customer.processorCustomerId, paymentMethodId }, 'could not set the default card at the processor');
     }

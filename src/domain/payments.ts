@@ -5,12 +5,13 @@ import type { ListCursor, PaymentEventSource, PaymentFilter, PaymentOutcome, Pay
 import type { CustomerService } from './customers.js';
 import { isUuid, rowIdFor } from './ids.js';
 import type { CaptureMethod, Payment } from './models.js';
-import { assertAmount, assertChargeable, formatAmount, normalizeCurrency } from './money.js';
+import { assertAmount, assertChargeAmount, formatAmount, normalizeCurrency } from './money.js';
 import { answerFor, declined, orderAlreadyPaid, outcomeUnknown, paymentIntentNotFound } from './payment-answers.js';
 import { needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
+import { creationKey, findCreatedIntent, paymentIntentRequest } from './payment-requests.js';
 import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
 import { toAppError, type Logger } from './processor-errors.js';
-
+import { processorKey } from './processor-keys.js';
 
 export interface CreatePaymentInput {
   amount: unknown;
@@ -55,8 +56,7 @@ export class PaymentService {
    */
   async create(input: CreatePaymentInput, context: RequestContext = {}, retriedAfterRefresh = false): Promise<Payment> {
     const currency = normalizeCurrency(input.currency);
-    const amount = assertAmount(input.amount, currency);
-    assertChargeable(amount, currency);
+    const amount = assertChargeAmount(input.amount, currency);
     if (input.orderId === undefined && context.requestKey === undefined) {
       // Without either, a retry after a timeout is indistinguishable from a second purchase.
       throw new AppError(
@@ -183,7 +183,12 @@ export class PaymentService {
       }
       if (payment.status !== 'unknown') return payment;
       if (this.now().getTime() - payment.createdAt.getTime() > REPLAY_WINDOW_MS) {
-        this.logger.error({ paymentId: payment.id }, 'payment outcome unknown for too long to replay its creation safely; reconcile it by hand');
+        const found = await findCreatedIntent(this.processor, payment);
+        if (found) return await this.record(payment, outcomeFromIntent(found), source);
+        this.logger.error(
+          { paymentId: payment.id },
+          'payment outcome unknown for too long to replay its creation safely, and the processor has no intent for it; reconcile it by hand',
+        );
         return payment;
       }
       return await this.confirm(payment, source);
@@ -212,31 +217,33 @@ export class PaymentService {
   }
 
   /** Sends the payment's creation to the processor (again, with the same key, when resumed). */
-  private async confirm(payment: Payment, source: PaymentEventSource): Promise<Payment> {
-    const customerProcessorId = payment.customerProcessorId!;
+  private async confirm(payment: Payment, source: PaymentEventSource, freshKeyAlreadyTried = false): Promise<Payment> {
     let intent: ProcessorPaymentIntent;
     try {
-      intent = await this.processor.createPaymentIntent(
-        {
-          amount: payment.amount,
-          currency: payment.currency,
-          customerId: customerProcessorId,
-          paymentMethodId: payment.paymentMethodId,
-          captureMethod: payment.captureMethod,
-          description: payment.description ?? (payment.orderId ? `CommuneDrop order ${payment.orderId}` : null),
-          returnUrl: payment.returnUrl,
-          metadata: {
-            payment_id: payment.id,
-            customer_id: customerProcessorId,
-            ...(payment.orderId ? { order_id: payment.orderId } : {}),
-          },
-        },
-        `pi-create:${payment.id}`,
-      );
+      intent = await this.processor.createPaymentIntent(paymentIntentRequest(payment), creationKey(payment));
     } catch (error) {
+      if (error instanceof ProcessorError && error.replayedFailure) {
+        const settled = await this.settleReplayedCreation(payment, source, freshKeyAlreadyTried);
+        if (settled) return settled;
+      }
       throw await this.recordCreationFailure(payment, error, source);
     }
     return this.record(payment, outcomeFromIntent(intent), source);
+  }
+
+  /**
+   * The key only replays a stored failure (Stripe keeps the 500 of a request that began executing):
+   * look the intent up by our row id; only when there is none, send the creation under a fresh key.
+   * Null when neither settles it (the lookup failed, or the fresh key was tried already).
+   */
+  private async settleReplayedCreation(payment: Payment, source: PaymentEventSource, freshKeyAlreadyTried: boolean): Promise<Payment | null> {
+    const found = await findCreatedIntent(this.processor, payment).catch(() => undefined);
+    if (found === undefined) return null;
+    if (found) return this.record(payment, outcomeFromIntent(found), source);
+    const next = freshKeyAlreadyTried ? null : await this.payments.nextCreateAttempt(payment.id, payment.createAttempt);
+    if (!next) return null;
+    this.logger.warn({ paymentId: payment.id, attempt: next.createAttempt }, 'no intent at the processor for a creation whose key replays a failure: sending it under a fresh key');
+    return this.confirm(next, source, true);
   }
 
   /**
@@ -264,8 +271,8 @@ export class PaymentService {
       // Each attempt has its own key, so an attempt the processor refused never blocks the next.
       const intent =
         operation === 'capture'
-          ? await this.processor.capturePaymentIntent(processorId, amount, `pi-capture:${payment.id}:${attempt}`)
-          : await this.processor.cancelPaymentIntent(processorId, `pi-cancel:${payment.id}:${attempt}`);
+          ? await this.processor.capturePaymentIntent(processorId, amount, processorKey('pi-capture', payment.id, attempt))
+          : await this.processor.cancelPaymentIntent(processorId, processorKey('pi-cancel', payment.id, attempt));
       return await this.record(payment, outcomeFromIntent(intent), source);
     } catch (error) {
       if (error instanceof ProcessorError && !error.outcomeUnknown) {

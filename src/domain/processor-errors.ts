@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode } from '../errors.js';
 import { ProcessorError } from '../processors/processor.js';
+import { PAYMENT_METHOD_UNUSABLE } from '../processors/stripe-shapes.js';
 
 /** The part of a logger the domain uses; pino satisfies it. */
 export interface Logger {
@@ -22,6 +23,13 @@ export function toAppError(error: unknown, notFound: ErrorCode, logger: Logger):
     case 'not_found':
       return new AppError(notFound, error.message);
     case 'invalid_request':
+      if (error.code === PAYMENT_METHOD_UNUSABLE) {
+        return new AppError(
+          'payment_method_unusable',
+          'This card was removed (detached at the processor) and can never be used again: collect the card anew, which gives it a new pm_ id',
+          error.param ? { param: error.param } : undefined,
+        );
+      }
       return new AppError('processor_invalid_request', error.message, error.param ? { param: error.param } : undefined);
     case 'idempotency':
       return new AppError('idempotency_error', error.message);

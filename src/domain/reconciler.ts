@@ -1,6 +1,7 @@
 import type { IdempotencyKeysRepository } from '../store/idempotency-keys-repository.js';
 import type { PaymentsRepository } from '../store/payments-repository.js';
 import type { RefundsRepository } from '../store/refunds-repository.js';
+import type { Refund } from './models.js';
 import type { PaymentService } from './payments.js';
 import type { Logger } from './processor-errors.js';
 import type { RefundService } from './refunds.js';
@@ -14,19 +15,26 @@ export interface ReconcilerOptions {
   batchSize: number;
   /** How long a client's idempotency key is remembered. */
   idempotencyKeyTtlMs: number;
+  /** How long after its creation a succeeded refund is still asked about: the processor may fail it later. */
+  refundWatchMs: number;
+  /** How often one such refund is asked about. */
+  refundRecheckMs: number;
 }
 
 export interface ReconcileReport {
   payments: number;
   refunds: number;
+  /** Succeeded refunds asked about again (a late failure is recorded and logged by the refund service). */
+  refundsRechecked: number;
   failures: number;
   expiredKeys: number;
 }
 
 /**
  * The janitor: resolves every payment and refund whose outcome is unknown (a crash, a timeout),
- * stuck processing, or whose capture or cancel was never answered; cancels authorizations past
- * their capture deadline; forgets old idempotency keys. It runs at boot and on an interval, and
+ * stuck processing, or whose capture or cancel was never answered; asks again about recent
+ * succeeded refunds, so one the processor failed later is caught even when its event was lost;
+ * cancels authorizations past their capture deadline; forgets old idempotency keys. It runs at boot and on an interval, and
  * several instances may run it at once: each row is leased to one of them.
  */
 export class Reconciler {
@@ -72,13 +80,15 @@ export class Reconciler {
         this.logger.info({ paymentId: payment.id, from: payment.status, to: resolved.status }, 'reconciled a payment');
       }
     });
-    const refunds = await this.drain('refund', (n) => this.refundsRepository.claimUnresolved(n, graceMs, leaseMs), (refund) =>
-      this.refunds.resolve(refund).then(() => undefined),
-    );
+    const resolveRefund = (refund: Refund) => this.refunds.resolve(refund).then(() => undefined);
+    const refunds = await this.drain('refund', (n) => this.refundsRepository.claimUnresolved(n, graceMs, leaseMs), resolveRefund);
+    const { refundWatchMs, refundRecheckMs } = this.options;
+    const rechecked = await this.drain('refund', (n) => this.refundsRepository.claimRecentlySucceeded(n, refundWatchMs, refundRecheckMs), resolveRefund);
     return {
       payments: payments.resolved,
       refunds: refunds.resolved,
-      failures: payments.failed + refunds.failed,
+      refundsRechecked: rechecked.resolved,
+      failures: payments.failed + refunds.failed + rechecked.failed,
       expiredKeys: await this.idempotencyKeys.deleteOlderThan(this.options.idempotencyKeyTtlMs),
     };
   }

@@ -1,13 +1,15 @@
 import { AppError } from '../errors.js';
-import { ProcessorError, type PaymentProcessor, type ProcessorRefundReason } from '../processors/processor.js';
+import { ProcessorError, type PaymentProcessor, type ProcessorRefund, type ProcessorRefundReason } from '../processors/processor.js';
 import type { RefundsRepository } from '../store/refunds-repository.js';
-import { rowIdFor } from './ids.js';
+import { isUuid, rowIdFor } from './ids.js';
 import type { Payment, Refund } from './models.js';
 import { assertAmount, formatAmount } from './money.js';
 import { assertOperationAllowed } from './payment-state.js';
 import { needsResolution } from './payment-outcomes.js';
 import { REPLAY_WINDOW_MS, type PaymentService, type RequestContext } from './payments.js';
 import { toAppError, type Logger } from './processor-errors.js';
+import { processorKey } from './processor-keys.js';
+import { isFailureAfterSuccess, refundStatusesThatCanBecome } from './refund-state.js';
 
 /** Reasons a client may give: the API document's `customer_requested` and Stripe's own three. */
 export const REFUND_REASONS = ['customer_requested', 'requested_by_customer', 'duplicate', 'fraudulent'] as const;
@@ -72,41 +74,100 @@ export class RefundService {
     return { payment, refunds: await this.refunds.listForPayment(payment.id) };
   }
 
-  /** Asks the processor what became of a refund whose outcome is unknown or pending, and records it. */
+  /**
+   * Asks the processor what became of a refund and records it: one never answered is sent again
+   * with its key (or looked up, when it is too old to send), a known one is retrieved (unknown,
+   * pending, or succeeded and still watched for a late failure).
+   */
   async resolve(refund: Refund): Promise<Refund> {
-    if (refund.processorRefundId === null) {
-      if (Date.now() - refund.createdAt.getTime() > REPLAY_WINDOW_MS) {
+    try {
+      if (refund.processorRefundId === null) {
+        const payment = await this.payments.get(refund.paymentId);
+        if (Date.now() - refund.createdAt.getTime() <= REPLAY_WINDOW_MS) return await this.send(refund, payment);
         // The processor has forgotten the key by now: sending it again could refund a second time.
-        this.logger.error({ refundId: refund.id }, 'refund outcome unknown for too long to send it again safely; reconcile it by hand');
+        const found = await this.processor.findRefundByMetadata(payment.processorPaymentIntentId!, { refund_id: refund.id });
+        if (found) return await this.record(refund, found);
+        this.logger.error({ refundId: refund.id }, 'refund outcome unknown for too long to send it again safely, and the processor has no such refund; reconcile it by hand');
         return refund;
       }
-      return this.send(refund, await this.payments.get(refund.paymentId));
-    }
-    try {
-      const result = await this.processor.retrieveRefund(refund.processorRefundId);
-      return await this.refunds.recordOutcome(refund.id, { processorRefundId: result.id, status: result.status, failureReason: result.failureReason });
+      return await this.record(refund, await this.processor.retrieveRefund(refund.processorRefundId));
     } catch (error) {
       throw toAppError(error, 'refund_not_found', this.logger);
     }
   }
 
-  /** Sends a reserved refund to the processor (again, with the same key, when resumed) and records the answer. */
-  private async send(refund: Refund, payment: Payment): Promise<Refund> {
-    try {
-      const result = await this.processor.createRefund(
+  /**
+   * Records a refund as the processor reports it (an answer, a look by the reconciler, or an event),
+   * through the refund table. Found by the processor's id, or by our row id in its metadata when
+   * the answer that would have told us the id was lost. A refund reported failed after it had
+   * succeeded gives its amount back to what can be refunded, and is logged as an error for the
+   * operator: the customer did not get the money. Null for a refund this service did not make.
+   */
+  async recordProcessorRefund(reported: ProcessorRefund): Promise<Refund | null> {
+    const byId = await this.refunds.findByProcessorId(reported.id);
+    const ours = reported.metadata['refund_id'];
+    const byMetadata = !byId && ours && isUuid(ours) ? await this.refunds.findById(ours) : null;
+    const row = byId ?? (byMetadata && byMetadata.processorRefundId === null ? byMetadata : null);
+    if (!row) {
+      this.logger.warn({ processorRefundId: reported.id }, 'the processor reported a refund this service did not make; ignored');
+      return null;
+    }
+    return this.record(row, reported);
+  }
+
+  private async record(refund: Refund, reported: ProcessorRefund): Promise<Refund> {
+    const outcome = { processorRefundId: reported.id, status: reported.status, failureReason: reported.failureReason };
+    const result = await this.refunds.recordOutcome(refund.id, refundStatusesThatCanBecome(outcome.status), outcome);
+    if (result.updated && isFailureAfterSuccess(result.previous, outcome.status)) {
+      this.logger.error(
         {
-          paymentIntentId: payment.processorPaymentIntentId!,
-          amount: refund.amount,
-          reason: refund.reason as ProcessorRefundReason | null,
-          metadata: { refund_id: refund.id, payment_id: payment.id, ...(payment.orderId ? { order_id: payment.orderId } : {}) },
+          refundId: refund.id, processorRefundId: reported.id, paymentId: refund.paymentId,
+          amount: refund.amount, currency: refund.currency, failureReason: reported.failureReason,
         },
-        `re-create:${refund.id}`,
+        'a refund the processor had reported succeeded has failed: the customer did not get the money back, and the amount can be refunded again',
       );
-      return await this.refunds.recordOutcome(refund.id, { processorRefundId: result.id, status: result.status, failureReason: result.failureReason });
+    } else if (!result.updated && result.refund.status !== outcome.status) {
+      this.logger.warn(
+        { refundId: refund.id, current: result.refund.status, reported: outcome.status },
+        'ignored a refund status the refund table does not allow',
+      );
+    }
+    return result.refund;
+  }
+
+  /**
+   * Sends a reserved refund to the processor (again, with the same key, when resumed) and records
+   * the answer. When the key only replays a stored failure, the refund is looked up instead, and
+   * sent once more under a fresh key only when the processor has none.
+   */
+  private async send(refund: Refund, payment: Payment, freshKeyAlreadyTried = false): Promise<Refund> {
+    try {
+      try {
+        const result = await this.processor.createRefund(
+          {
+            paymentIntentId: payment.processorPaymentIntentId!,
+            amount: refund.amount,
+            reason: refund.reason as ProcessorRefundReason | null,
+            metadata: { refund_id: refund.id, payment_id: payment.id, ...(payment.orderId ? { order_id: payment.orderId } : {}) },
+          },
+          refund.createAttempt === 0 ? processorKey('re-create', refund.id) : processorKey('re-create', refund.id, refund.createAttempt),
+        );
+        return await this.record(refund, result);
+      } catch (error) {
+        if (!(error instanceof ProcessorError && error.replayedFailure)) throw error;
+        // A lookup that fails leaves the refund unknown, as the replayed failure did.
+        const found = await this.processor.findRefundByMetadata(payment.processorPaymentIntentId!, { refund_id: refund.id }).catch(() => {
+          throw error;
+        });
+        if (found) return await this.record(refund, found);
+        const next = freshKeyAlreadyTried ? null : await this.refunds.nextCreateAttempt(refund.id, refund.createAttempt);
+        if (!next) throw error;
+        return await this.send(next, payment, true);
+      }
     } catch (error) {
       if (error instanceof ProcessorError && !error.outcomeUnknown) {
         // The processor refused it, so the reserved amount is free again.
-        await this.refunds.recordOutcome(refund.id, { processorRefundId: null, status: 'failed', failureReason: error.message });
+        await this.refunds.recordOutcome(refund.id, ['unknown'], { processorRefundId: null, status: 'failed', failureReason: error.message });
       }
       const appError = toAppError(error, 'payment_intent_not_found', this.logger);
       if (appError instanceof AppError && appError.code === 'processor_unavailable') {

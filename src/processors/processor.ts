@@ -43,6 +43,14 @@ export interface ProcessorRefund {
   currency: string;
   status: ProcessorRefundStatus;
   failureReason: string | null;
+  /** What we set when creating it: `refund_id` is our row's id. */
+  metadata: Record<string, string>;
+}
+
+/** A customer at the processor; several may share one email there, told apart by age. */
+export interface ProcessorCustomer {
+  id: string;
+  created: Date;
 }
 
 export interface CreatePaymentIntentInput {
@@ -72,7 +80,8 @@ export interface CreateRefundInput {
  */
 export interface PaymentProcessor {
   readonly name: 'simulated' | 'stripe';
-  findCustomerByEmail(email: string): Promise<{ id: string } | null>;
+  /** The customers whose email is exactly `email` (the processor compares case-sensitively). */
+  findCustomersByEmail(email: string): Promise<ProcessorCustomer[]>;
   createCustomer(input: { email: string; name: string | null; metadata: Record<string, string> }, idempotencyKey: string): Promise<{ id: string }>;
   setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string): Promise<void>;
   attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<ProcessorPaymentMethod>;
@@ -85,6 +94,13 @@ export interface PaymentProcessor {
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<ProcessorPaymentIntent>;
   createRefund(input: CreateRefundInput, idempotencyKey: string): Promise<ProcessorRefund>;
   retrieveRefund(id: string): Promise<ProcessorRefund>;
+  /**
+   * The customer's intent created since `createdSince` whose metadata holds every entry of
+   * `metadata`, or null: how a creation whose key only replays a stored failure is settled.
+   */
+  findPaymentIntentByMetadata(customerId: string, metadata: Record<string, string>, createdSince: Date): Promise<ProcessorPaymentIntent | null>;
+  /** The intent's refund whose metadata holds every entry of `metadata`, or null. */
+  findRefundByMetadata(paymentIntentId: string, metadata: Record<string, string>): Promise<ProcessorRefund | null>;
 }
 
 /**
@@ -108,11 +124,16 @@ export class ProcessorError extends Error {
   readonly code: string | null;
   readonly declineCode: string | null;
   readonly param: string | null;
+  /**
+   * The processor answered this from its idempotency store: the first request with the key ended
+   * this way, and sending the key again will only ever repeat it.
+   */
+  readonly replayed: boolean;
 
   constructor(
     kind: ProcessorErrorKind,
     message: string,
-    details: { code?: string | null; declineCode?: string | null; param?: string | null; cause?: unknown } = {},
+    details: { code?: string | null; declineCode?: string | null; param?: string | null; replayed?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: details.cause });
     this.name = 'ProcessorError';
@@ -120,10 +141,16 @@ export class ProcessorError extends Error {
     this.code = details.code ?? null;
     this.declineCode = details.declineCode ?? null;
     this.param = details.param ?? null;
+    this.replayed = details.replayed ?? false;
   }
 
   /** True when the processor may or may not have acted: the row must stay `unknown` and be reconciled. */
   get outcomeUnknown(): boolean {
     return this.kind === 'unavailable' || this.kind === 'rate_limited';
+  }
+
+  /** A stored server failure replayed for our key: retrying the key is useless, the object must be looked up. */
+  get replayedFailure(): boolean {
+    return this.replayed && this.kind === 'unavailable';
   }
 }

@@ -149,12 +149,32 @@ export function toProcessorRefund(refund: StripeLikeRefund): ProcessorRefund {
     currency: refund.currency,
     status: mapRefundStatus(refund.status),
     failureReason: refund.failure_reason ?? null,
+    metadata: refund.metadata,
   };
 }
 
-/** One mapping from a Stripe-shaped error (and its HTTP status) to our categories. */
-export function processorErrorFrom(error: StripeLikeError, httpStatus: number, cause?: unknown): ProcessorError {
-  const details = { code: error.code ?? null, declineCode: error.decline_code ?? null, param: error.param ?? null, cause };
+/** True when `metadata` holds every entry of `wanted`: how our row ids are found on Stripe's objects. */
+export function metadataHolds(metadata: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => metadata[key] === value);
+}
+
+/**
+ * Stripe's words for a payment method that was detached (or used once without a customer): it can
+ * never be attached or charged again. Stripe gives this refusal no code of its own.
+ */
+const UNUSABLE_PAYMENT_METHOD = /(was detached from a Customer|may not be used again)/i;
+
+/** Our code for that refusal, set on the ProcessorError so the service can answer it as such. */
+export const PAYMENT_METHOD_UNUSABLE = 'payment_method_unusable';
+
+/**
+ * One mapping from a Stripe-shaped error (and its HTTP status) to our categories. `replayed`: the
+ * answer came from Stripe's idempotency store (`Idempotent-Replayed: true`).
+ */
+export function processorErrorFrom(error: StripeLikeError, httpStatus: number, cause?: unknown, replayed = false): ProcessorError {
+  const unusable = error.type === 'invalid_request_error' && UNUSABLE_PAYMENT_METHOD.test(error.message);
+  const code = unusable ? PAYMENT_METHOD_UNUSABLE : (error.code ?? null);
+  const details = { code, declineCode: error.decline_code ?? null, param: error.param ?? null, replayed, cause };
   if (error.type === 'card_error') return new ProcessorError('card_declined', error.message, details);
   if (error.type === 'idempotency_error') return new ProcessorError('idempotency', error.message, details);
   if (httpStatus === 404 || error.code === 'resource_missing') return new ProcessorError('not_found', error.message, details);

@@ -6,6 +6,7 @@ interface CustomerRow {
   processor_customer_id: string | null;
   email: string;
   name: string | null;
+  card_generation: number;
   created_at: Date;
 }
 
@@ -14,10 +15,11 @@ const toCustomer = (row: CustomerRow): Customer => ({
   processorCustomerId: row.processor_customer_id,
   email: row.email,
   name: row.name,
+  cardGeneration: row.card_generation,
   createdAt: row.created_at,
 });
 
-const COLUMNS = 'id, processor_customer_id, email, name, created_at';
+const COLUMNS = 'id, processor_customer_id, email, name, card_generation, created_at';
 
 export class CustomersRepository {
   constructor(private readonly db: Queryable) {}

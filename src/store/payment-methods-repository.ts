@@ -107,8 +107,9 @@ export class PaymentMethodsRepository {
   }
 
   /**
-   * Deletes one of the customer's cards. When it was the default, the most recently added remaining
-   * card becomes the default. Answers whether a card was deleted and which card was promoted.
+   * Deletes one of the customer's cards and starts the customer's next card generation (the attach
+   * key's part, so a card saved again is attached anew). When it was the default, the most recently
+   * added remaining card becomes the default. Answers whether a card was deleted and which card was promoted.
    */
   async delete(customerId: string, id: string): Promise<{ deleted: boolean; promoted: SavedCard | null }> {
     return this.db.transaction(async (tx) => {
@@ -118,6 +119,7 @@ export class PaymentMethodsRepository {
         [id, customerId],
       );
       if (!deleted[0]) return { deleted: false, promoted: null };
+      await tx.query('UPDATE customers SET card_generation = card_generation + 1, updated_at = now() WHERE id = $1', [customerId]);
       if (!deleted[0].is_default) return { deleted: true, promoted: null };
       const { rows } = await tx.query<PaymentMethodRow>(
         `UPDATE payment_methods SET is_default = true, updated_at = now()

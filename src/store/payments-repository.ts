@@ -6,6 +6,7 @@ interface PaymentRow {
   pending_operation: 'capture' | 'cancel' | null;
   pending_amount: number | null;
   operation_attempt: number;
+  create_attempt: number;
   id: string;
   processor: string;
   processor_payment_intent_id: string | null;
@@ -58,6 +59,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   pendingOperation: row.pending_operation,
   pendingAmount: row.pending_amount,
   operationAttempt: row.operation_attempt,
+  createAttempt: row.create_attempt,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -200,6 +202,19 @@ export class PaymentsRepository {
       `UPDATE payments SET pending_operation = $3, pending_amount = $4, operation_attempt = operation_attempt + 1, updated_at = now()
        WHERE id = $1 AND status = $2 AND pending_operation IS NULL`,
       [id, status, operation, amount],
+    );
+    return rowCount === 1 ? this.findById(id) : null;
+  }
+
+  /**
+   * Starts the next creation attempt of a payment still unknown and never answered, if it is still
+   * at attempt `attempt` (so two resolvers racing send one fresh key, not two). Null when not.
+   */
+  async nextCreateAttempt(id: string, attempt: number): Promise<Payment | null> {
+    const { rowCount } = await this.db.query(
+      `UPDATE payments SET create_attempt = create_attempt + 1, updated_at = now()
+       WHERE id = $1 AND create_attempt = $2 AND status = 'unknown' AND processor_payment_intent_id IS NULL`,
+      [id, attempt],
     );
     return rowCount === 1 ? this.findById(id) : null;
   }

@@ -11,6 +11,7 @@ interface RefundRow {
   reason: string | null;
   status: RefundStatus;
   failure_reason: string | null;
+  create_attempt: number;
   created_at: Date;
 }
 
@@ -23,10 +24,11 @@ const toRefund = (row: RefundRow): Refund => ({
   reason: row.reason,
   status: row.status,
   failureReason: row.failure_reason,
+  createAttempt: row.create_attempt,
   createdAt: row.created_at,
 });
 
-const COLUMNS = 'id, processor_refund_id, payment_id, amount, currency, reason, status, failure_reason, created_at';
+const COLUMNS = 'id, processor_refund_id, payment_id, amount, currency, reason, status, failure_reason, create_attempt, created_at';
 
 /** What a refund decision sees, read under the payment's row lock. */
 export interface RefundableState {
@@ -79,17 +81,72 @@ export class RefundsRepository {
     });
   }
 
-  /** Records the processor's answer on a refund that is still `unknown`; answers the row as it is afterwards. */
+  /**
+   * Records what the processor says of a refund if its row is still in one of `fromStatuses` (the
+   * statuses the refund table allows to move to the new one). Answers the row as it is afterwards,
+   * whether this call changed it, and the status it had; a concurrent writer that got there first wins.
+   */
   async recordOutcome(
     id: string,
+    fromStatuses: readonly RefundStatus[],
     outcome: { processorRefundId: string | null; status: RefundStatus; failureReason: string | null },
-  ): Promise<Refund> {
+  ): Promise<{ refund: Refund; updated: boolean; previous: RefundStatus }> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ status: RefundStatus }>('SELECT status FROM refunds WHERE id = $1 FOR UPDATE', [id]);
+      const previous = rows[0]!.status;
+      if (!fromStatuses.includes(previous)) {
+        const current = await tx.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1`, [id]);
+        return { refund: toRefund(current.rows[0]!), updated: false, previous };
+      }
+      const updated = await tx.query<RefundRow>(
+        `UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now()
+         WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, outcome.processorRefundId, outcome.status, outcome.failureReason],
+      );
+      return { refund: toRefund(updated.rows[0]!), updated: true, previous };
+    });
+  }
+
+  /**
+   * Starts the next creation attempt of a refund still unknown and never answered, if it is still
+   * at attempt `attempt`. Null when not.
+   */
+  async nextCreateAttempt(id: string, attempt: number): Promise<Refund | null> {
     const { rows } = await this.db.query<RefundRow>(
-      `UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now()
-       WHERE id = $1 AND status IN ('unknown', 'pending', 'requires_action') RETURNING ${COLUMNS}`,
-      [id, outcome.processorRefundId, outcome.status, outcome.failureReason],
+      `UPDATE refunds SET create_attempt = create_attempt + 1, updated_at = now()
+       WHERE id = $1 AND create_attempt = $2 AND status = 'unknown' AND processor_refund_id IS NULL RETURNING ${COLUMNS}`,
+      [id, attempt],
     );
-    return rows[0] ? toRefund(rows[0]) : (await this.findById(id))!;
+    return rows[0] ? toRefund(rows[0]) : null;
+  }
+
+  /**
+   * Claims succeeded refunds created within `watchMs`, each at most once per `recheckMs` (the
+   * claim sets its next time), so the processor is asked again whether they still stand.
+   */
+  async claimRecentlySucceeded(limit: number, watchMs: number, recheckMs: number): Promise<Refund[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<RefundRow>(
+        `SELECT ${COLUMNS} FROM refunds
+         WHERE status = 'succeeded'
+           AND created_at > now() - make_interval(secs => $2::double precision / 1000)
+           AND COALESCE(reconcile_after, updated_at + make_interval(secs => $3::double precision / 1000)) <= now()
+         ORDER BY COALESCE(reconcile_after, updated_at + make_interval(secs => $3::double precision / 1000)) LIMIT $1
+         FOR UPDATE SKIP LOCKED`,
+        [limit, watchMs, recheckMs],
+      );
+      if (rows.length === 0) return [];
+      await tx.query(
+        'UPDATE refunds SET reconcile_after = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])',
+        [rows.map((row) => row.id), recheckMs],
+      );
+      return rows.map(toRefund);
+    });
+  }
+
+  async findByProcessorId(processorRefundId: string): Promise<Refund | null> {
+    const { rows } = await this.db.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE processor_refund_id = $1`, [processorRefundId]);
+    return rows[0] ? toRefund(rows[0]) : null;
   }
 
   /**

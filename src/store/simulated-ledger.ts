@@ -32,13 +32,41 @@ export class LedgerTransaction {
     ]);
   }
 
-  /** Objects of one type under one lookup key, oldest first. */
-  async find<T>(type: LedgerObjectType, lookupKey: string, limit = 100): Promise<T[]> {
+  /** Objects of one type under one lookup key, oldest first (newest first when asked, as Stripe lists). */
+  async find<T>(type: LedgerObjectType, lookupKey: string, limit = 100, order: 'oldest' | 'newest' = 'oldest'): Promise<T[]> {
     const { rows } = await this.tx.query<{ data: T }>(
-      'SELECT data FROM simulated_processor_objects WHERE type = $1 AND lookup_key = $2 ORDER BY seq LIMIT $3',
+      `SELECT data FROM simulated_processor_objects WHERE type = $1 AND lookup_key = $2 ORDER BY seq ${order === 'newest' ? 'DESC' : ''} LIMIT $3`,
       [type, lookupKey, limit],
     );
     return rows.map((row) => row.data);
+  }
+
+  /** Objects of one type whose `status` is one of `statuses`, oldest first, locked until the transaction ends. */
+  async findByStatus<T>(type: LedgerObjectType, statuses: readonly string[], limit = 1000): Promise<T[]> {
+    const { rows } = await this.tx.query<{ data: T }>(
+      `SELECT data FROM simulated_processor_objects WHERE type = $1 AND data->>'status' = ANY($2::text[])
+       ORDER BY seq LIMIT $3 FOR UPDATE`,
+      [type, [...statuses], limit],
+    );
+    return rows.map((row) => row.data);
+  }
+
+  /** Appends an event the processor would send; events are never changed. */
+  async appendEvent(event: { id: string; type: string }): Promise<void> {
+    await this.tx.query('INSERT INTO simulated_processor_events (id, type, data) VALUES ($1, $2, $3)', [
+      event.id,
+      event.type,
+      JSON.stringify(event),
+    ]);
+  }
+
+  /** The events after `afterSeq`, oldest first, each with its position. */
+  async events<T>(afterSeq: number, limit: number): Promise<Array<{ seq: number; event: T }>> {
+    const { rows } = await this.tx.query<{ seq: string; data: T }>(
+      'SELECT seq, data FROM simulated_processor_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), event: row.data }));
   }
 
   /**

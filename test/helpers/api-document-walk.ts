@@ -16,11 +16,16 @@ export interface WalkOptions {
   paymentApi?: Api;
   /** Who refunds (example 8): never a customer. Default: `api`. */
   refundApi?: Api;
+  /**
+   * Example 3's card, as Stripe.js made it in the browser. Default: a fresh `pm_` id, which only the
+   * simulated processor takes (as a Visa ending 4242); at Stripe it must be a card Stripe made.
+   */
+  firstCard?: string;
 }
 
 export async function walkApiDocument(api: Api, options: WalkOptions = {}): Promise<{ customerId: string; paymentIntentId: string; refundId: string }> {
   const email = options.email ?? `customer-${randomBytes(5).toString('hex')}@example.com`;
-  const firstCard = `pm_${randomBytes(6).toString('hex')}`;
+  const firstCard = options.firstCard ?? `pm_${randomBytes(6).toString('hex')}`;
 
   // 1. Create a Customer
   const created = await api.post('/payment/customer', { email, name: 'John Doe' });

@@ -25,7 +25,7 @@ describe('customers', () => {
     assert.match(response.body.data.customerId, /^cus_[A-Za-z0-9]{14}$/);
     const rows = await rowsFor(email);
     assert.deepEqual(rows, [{ email, name: 'John Doe', processor_customer_id: response.body.data.customerId }]);
-    assert.deepEqual(await t.processor.findCustomerByEmail(email), { id: response.body.data.customerId });
+    assert.deepEqual((await t.processor.findCustomersByEmail(email)).map((c) => c.id), [response.body.data.customerId]);
   });
 
   it('answers the existing customer (200) for the same email in any case, creating nothing', async () => {

@@ -295,8 +295,33 @@ describe('payment methods', () => {
       await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: card });
       const response = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: card, orderId: 'order_deleted_card' });
       assert.equal(response.status, 400);
-      assert.equal(response.body.code, 'processor_invalid_request');
+      assert.equal(response.body.code, 'payment_method_unusable');
       assert.match(response.body.message, /detached/);
+    });
+  });
+
+  describe('idempotency keys stay within Stripe\'s 255 characters', () => {
+    it('a payment method id of 255 characters is saved, charged and deleted with bounded keys; 256 is refused', async () => {
+      const customerId = await createCustomer(t.api);
+      const long = `pm_${'A1b2C3'.repeat(42)}`;
+      assert.equal(long.length, 255);
+      const saved = await t.api.post('/payment/payment-method', { customerId, paymentMethodId: long });
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      const paid = await t.api.post('/payment/payment-intent', { amount: 2500, customerId, paymentMethodId: long, orderId: `order_long_${Date.now()}` });
+      assert.equal(paid.status, 200);
+      assert.equal((await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: long })).status, 200);
+      // The simulated processor refuses keys over 255 characters, as Stripe does; these went through, hashed.
+      const { rows } = await t.db.query<{ key: string }>(
+        "SELECT key FROM simulated_processor_idempotency_keys WHERE key LIKE $1 OR key LIKE 'pm-detach:~%'",
+        [`pm-attach:${customerId}:%`],
+      );
+      assert.ok(rows.length >= 2, JSON.stringify(rows));
+      for (const { key } of rows) {
+        assert.ok(key.length <= 255, key);
+        assert.match(key, /:~[A-Za-z0-9_-]{43}$/, 'the long id is hashed');
+      }
+      const tooLong = await t.api.post('/payment/payment-method', { customerId, paymentMethodId: `${long}A` });
+      assert.deepEqual([tooLong.status, tooLong.body.code], [400, 'validation_failed']);
     });
   });
 });

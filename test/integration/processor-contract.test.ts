@@ -1,17 +1,57 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCustomer, newCardToken, pay, saveCard, startTestApp, uniqueEmail, type ApiResponse, type TestApp } from '../helpers/app.js';
-import { startStripeTestApp } from '../stripe-server/stripe-test-app.js';
+import { createCustomer, pay, saveCard, startTestApp, uniqueEmail, type ApiResponse, type TestApp } from '../helpers/app.js';
+import { simulatedStripeJs, STRIPE_API, stripeJs, type NewCard } from '../stripe-server/stripe-js.js';
+import { startStripeTestApp, stripeProcessorFactory } from '../stripe-server/stripe-test-app.js';
 
 /**
  * One contract, run against both processors: the simulated one in process, and the Stripe one (the
  * official SDK over loopback to the Stripe test server). The same requests must give the same
  * statuses, envelopes, fields, codes and messages. Each test asserts what matters; every answer is
  * also kept with its ids and times blanked, and the last test compares the two transcripts whole.
+ *
+ * Every id sent is one Stripe accepts: its documented test ids (`pm_card_visa`...) and cards made
+ * as Stripe.js makes them (`newCard`), so the same suite runs against Stripe itself: set
+ * STRIPE_TEST_SECRET_KEY to a test-mode secret key (sk_test_...). Without it that run is skipped,
+ * and says so.
  */
-const PROCESSORS: ReadonlyArray<{ name: string; start: () => Promise<TestApp> }> = [
-  { name: 'simulated', start: () => startTestApp() },
-  { name: 'stripe', start: () => startStripeTestApp() },
+const STRIPE_TEST_SECRET_KEY = process.env['STRIPE_TEST_SECRET_KEY']?.trim() || undefined;
+const liveSkip = !STRIPE_TEST_SECRET_KEY
+  ? 'STRIPE_TEST_SECRET_KEY is not set: the contract was NOT checked against Stripe\'s test mode (set it to an sk_test_ key to run it)'
+  : /^(sk|rk)_test_/.test(STRIPE_TEST_SECRET_KEY)
+    ? false
+    : 'STRIPE_TEST_SECRET_KEY is not a test-mode key (sk_test_...): this suite never runs against live money';
+if (liveSkip) console.warn(`\n*** ${liveSkip} ***\n`);
+
+interface UnderTest {
+  app: TestApp;
+  newCard: NewCard;
+}
+
+const PROCESSORS: ReadonlyArray<{ name: string; skip?: string | false; start: () => Promise<UnderTest> }> = [
+  {
+    name: 'simulated',
+    start: async () => {
+      const app = await startTestApp();
+      return { app, newCard: simulatedStripeJs(app.db) };
+    },
+  },
+  {
+    name: 'stripe',
+    start: async () => {
+      const app = await startStripeTestApp();
+      return { app, newCard: app.newCard };
+    },
+  },
+  {
+    name: 'stripe test mode',
+    skip: liveSkip,
+    start: async () => {
+      const env = { PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: STRIPE_TEST_SECRET_KEY! };
+      const app = await startTestApp({ env, processor: stripeProcessorFactory(env) });
+      return { app, newCard: stripeJs({ url: STRIPE_API, secretKey: STRIPE_TEST_SECRET_KEY! }) };
+    },
+  },
 ];
 const transcripts = new Map<string, Array<[string, unknown]>>();
 
@@ -28,11 +68,17 @@ function blank(value: unknown): unknown {
 }
 
 for (const processor of PROCESSORS) {
+  if (processor.skip) {
+    // A skipped test, not a missing one: the runner's summary counts it and prints the reason.
+    it(`the API contract, ${processor.name} processor`, { skip: processor.skip }, () => {});
+    continue;
+  }
   describe(`the API contract, ${processor.name} processor`, () => {
     let t: TestApp;
+    let newCard: NewCard;
     const transcript: Array<[string, unknown]> = [];
     before(async () => {
-      t = await processor.start();
+      ({ app: t, newCard } = await processor.start());
       transcripts.set(processor.name, transcript);
     });
     after(() => t.close());
@@ -57,7 +103,7 @@ for (const processor of PROCESSORS) {
 
     it('cards: attach, test cards, details, list, default, delete', async () => {
       const customerId = await createCustomer(t.api);
-      const token = newCardToken();
+      const token = await newCard();
       const attached = kept('attach', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: token }));
       assert.deepEqual(attached.body, { success: true, data: { payment_method_id: token, card_last4: '4242', card_brand: 'visa' } });
       kept('attach again', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: token }));
@@ -81,7 +127,9 @@ for (const processor of PROCESSORS) {
       const deletedAgain = kept('delete again', await t.api.delete('/payment/payment-method', { customerId, paymentMethodId: token }));
       assert.deepEqual([deletedAgain.status, deletedAgain.body.code], [404, 'payment_method_not_found']);
       const charged = kept('charge deleted card', await pay(t.api, customerId, token));
-      assert.deepEqual([charged.status, charged.body.code], [400, 'processor_invalid_request']);
+      assert.deepEqual([charged.status, charged.body.code], [400, 'payment_method_unusable']);
+      const savedAgain = kept('save deleted card again', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: token }));
+      assert.deepEqual([savedAgain.status, savedAgain.body.code], [400, 'payment_method_unusable']);
     });
 
     it('cards that cannot be saved: declined on attach, unknown card, unknown customer', async () => {
@@ -90,13 +138,13 @@ for (const processor of PROCESSORS) {
       assert.deepEqual([declined.status, declined.body.code, declined.body.decline_code], [402, 'card_declined', 'generic_decline']);
       const unknown = kept('attach unknown', await t.api.post('/payment/payment-method', { customerId, paymentMethodId: 'pm_card_doesNotExist' }));
       assert.deepEqual([unknown.status, unknown.body.code], [404, 'payment_method_not_found']);
-      const noCustomer = kept('attach no customer', await t.api.post('/payment/payment-method', { customerId: 'cus_unknown', paymentMethodId: newCardToken() }));
+      const noCustomer = kept('attach no customer', await t.api.post('/payment/payment-method', { customerId: 'cus_unknown', paymentMethodId: 'pm_card_visa' }));
       assert.deepEqual([noCustomer.status, noCustomer.body.code], [404, 'customer_not_found']);
     });
 
     it('payments: succeeded, details, declines, requires_action, manual capture, charged once', async () => {
       const customerId = await createCustomer(t.api);
-      const card = await saveCard(t.api, customerId);
+      const card = await saveCard(t.api, customerId, 'pm_card_visa');
       const orderId = `order_contract_${Date.now()}`;
       const paid = kept('pay', await pay(t.api, customerId, card, { orderId, returnUrl: 'https://example.com/checkout/complete' }));
       assert.deepEqual({ ...paid.body.data, payment_intent_id: 'pi' }, { payment_intent_id: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' });
@@ -138,7 +186,7 @@ for (const processor of PROCESSORS) {
 
     it('payments refused before the processor: decimal amount, unknown customer, another customer\'s card', async () => {
       const customerId = await createCustomer(t.api);
-      const card = await saveCard(t.api, customerId);
+      const card = await saveCard(t.api, customerId, 'pm_card_visa');
       const decimal = kept('decimal amount', await pay(t.api, customerId, card, { amount: 65.22 }));
       assert.deepEqual([decimal.status, decimal.body.code, decimal.body.suggested_amount], [400, 'invalid_amount', 6522]);
       const unknown = kept('unknown customer', await pay(t.api, 'cus_unknown', card));
@@ -151,7 +199,7 @@ for (const processor of PROCESSORS) {
 
     it('refunds: partial, over-refund, the rest, nothing left, unknown, not refundable', async () => {
       const customerId = await createCustomer(t.api);
-      const card = await saveCard(t.api, customerId);
+      const card = await saveCard(t.api, customerId, 'pm_card_visa');
       const paymentIntentId = (await pay(t.api, customerId, card, { amount: 3000 })).body.data.payment_intent_id;
       const partial = kept('partial', await t.api.post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' }));
       assert.deepEqual({ ...partial.body.data, refund_id: 're' }, { refund_id: 're', status: 'succeeded', amount: 1000, currency: 'usd', payment_intent: paymentIntentId });

@@ -126,4 +126,20 @@ describe('refunds', () => {
     assert.equal(refundAuthorized.body.status, 'requires_capture');
     assert.deepEqual(await refundRows(paymentIntentId), []);
   });
+
+  it('a refund the processor fails after it succeeded (pm_card_refundFail) is found by the reconciler when it looks again', async () => {
+    const customerId = await createCustomer(t.api);
+    const card = await saveCard(t.api, customerId, 'pm_card_refundFail');
+    const paymentIntentId: string = (await pay(t.api, customerId, card)).body.data.payment_intent_id;
+    const refund = await t.api.post('/payment/refund', { paymentIntentId, amount: 1000 });
+    assert.deepEqual([refund.status, refund.body.data.status], [200, 'succeeded']);
+    await t.app.services.reconciler.runOnce();
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.status), ['succeeded'], 'not asked again before RECONCILE_REFUND_RECHECK_MS');
+    // Six hours on: the refund is due to be asked about again.
+    await t.db.query("UPDATE refunds SET reconcile_after = now() - interval '1 second' WHERE processor_refund_id = $1", [refund.body.data.refund_id]);
+    await t.app.services.reconciler.runOnce();
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.status), ['failed']);
+    const details = await t.api.get(`/payment/payment-intent/${paymentIntentId}`);
+    assert.equal(details.body.data.amount_refunded, 0);
+  });
 });

@@ -20,8 +20,9 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
   const one = async <T extends Record<string, unknown>>(sql: string, params: unknown[]) => (await t.db.query<T>(sql, params)).rows[0]!;
 
   it('walks examples 1 to 8, and Stripe received exactly the listed calls, each POST keyed by our row', async () => {
+    const firstCard = await t.newCard();
     t.stripe.requests.length = 0;
-    const { customerId, paymentIntentId, refundId } = await walkApiDocument(t.api);
+    const { customerId, paymentIntentId, refundId } = await walkApiDocument(t.api, { firstCard });
     const customer = await one<{ id: string; email: string }>('SELECT id, email FROM customers WHERE processor_customer_id = $1', [customerId]);
     const payment = await one<{ id: string; order_id: string; payment_method_id: string; status: string }>(
       'SELECT id, order_id, payment_method_id, status FROM payments WHERE processor_payment_intent_id = $1',
@@ -47,14 +48,14 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
       if (request.method === 'POST') assert.ok(request.idempotencyKey, `${request.operation} carries an Idempotency-Key`);
     }
     const [list, create, attach, , attachVisa, setDefault, detach, charge, refundCall] = t.stripe.requests;
-    assert.deepEqual(list!.params, { email: customer.email, limit: '1' });
+    assert.deepEqual(list!.params, { email: customer.email, limit: '100' });
     assert.deepEqual([create!.idempotencyKey, create!.params], [
       `customer-create:${customer.id}`,
       { email: customer.email, name: 'John Doe', metadata: { customer_ref: customer.id } },
     ]);
-    const firstCard = attach!.path.split('/')[3];
-    assert.deepEqual([attach!.idempotencyKey, attach!.params], [`pm-attach:${customerId}:${firstCard}`, { customer: customerId }]);
-    assert.equal(attachVisa!.idempotencyKey, `pm-attach:${customerId}:pm_card_visa`);
+    assert.equal(attach!.path, `/v1/payment_methods/${firstCard}/attach`);
+    assert.deepEqual([attach!.idempotencyKey, attach!.params], [`pm-attach:${customerId}:g0:${firstCard}`, { customer: customerId }]);
+    assert.equal(attachVisa!.idempotencyKey, `pm-attach:${customerId}:g0:pm_card_visa`);
     assert.deepEqual(setDefault!.params, { invoice_settings: { default_payment_method: payment.payment_method_id } });
     assert.deepEqual([detach!.path, detach!.idempotencyKey], [`/v1/payment_methods/${firstCard}/detach`, `pm-detach:${firstCard}`]);
 
@@ -81,7 +82,7 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
 
   it('without a returnUrl, turns redirects off; with captureMethod manual, asks Stripe for manual capture', async () => {
     const customerId = await createCustomer(t.api);
-    const card = await saveCard(t.api, customerId);
+    const card = await saveCard(t.api, customerId, 'pm_card_visa');
     t.stripe.requests.length = 0;
     const automatic = await pay(t.api, customerId, card);
     const manual = await pay(t.api, customerId, card, { captureMethod: 'manual' });

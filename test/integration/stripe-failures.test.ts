@@ -34,7 +34,7 @@ describe('the Stripe processor when things go wrong', () => {
 
   async function customerWithCard(token?: string) {
     const customerId = await createCustomer(t.api);
-    return { customerId, card: await saveCard(t.api, customerId, token) };
+    return { customerId, card: await saveCard(t.api, customerId, token ?? 'pm_card_visa') };
   }
   const newOrder = (label: string) => `order_${label}_${Math.random().toString(36).slice(2)}`;
 

@@ -14,12 +14,23 @@ export interface StatusFault {
   headers: Record<string, string>;
 }
 
+/**
+ * A 500 that Stripe keeps: the request began executing (and carried its work out, or not), then
+ * failed; the 500 is stored under its Idempotency-Key and replayed, with `Idempotent-Replayed:
+ * true`, to every later request with that key, as Stripe does.
+ */
+export interface StoredFailureFault {
+  kind: 'stored_failure';
+  /** Whether the object was made before the failure (a PaymentIntent created, say). */
+  processed: boolean;
+}
+
 /** Process the request (and store its idempotent answer), then destroy the socket without answering. */
 export interface DropFault {
   kind: 'drop_after_processing';
 }
 
-export type Fault = StatusFault | DropFault;
+export type Fault = StatusFault | StoredFailureFault | DropFault;
 
 interface Armed {
   fault: Fault;

@@ -85,6 +85,8 @@ function checkRedirects(params: Static<typeof PaymentIntentCreate>): void {
 
 const Limit = opt(Type.Integer({ minimum: 1, maximum: 100 }));
 const ById = obj({ expand: Expand });
+const Page = { limit: Limit, starting_after: opt(Type.String()), expand: Expand };
+const Range = opt(obj({ gte: opt(Type.Integer()), gt: opt(Type.Integer()), lte: opt(Type.Integer()), lt: opt(Type.Integer()) }));
 
 /** The endpoints the payment service calls, with the parameters Stripe documents for them. */
 export const ROUTES: readonly Route[] = [
@@ -113,6 +115,13 @@ export const ROUTES: readonly Route[] = [
     obj({ customer: Type.String(), type: opt(Type.Literal('card')), limit: Limit }),
     async (engine, p) => list('/v1/payment_methods', await engine.listPaymentMethods({ customer: p.customer })),
   ),
+  route(
+    'POST',
+    '/v1/payment_methods',
+    'payment_methods.create',
+    obj({ type: Type.Literal('card'), card: obj({ token: Type.String() }), expand: Expand }),
+    (engine, { expand: _expand, ...params }) => engine.createPaymentMethod(params),
+  ),
   route('GET', '/v1/payment_methods/:id', 'payment_methods.retrieve', ById, (engine, _p, [id]) => engine.retrievePaymentMethod(id!)),
   route(
     'POST',
@@ -127,6 +136,18 @@ export const ROUTES: readonly Route[] = [
     const { automatic_payment_methods: _apm, expand: _expand, ...params } = p;
     return engine.createPaymentIntent(params);
   }),
+  route(
+    'GET',
+    '/v1/payment_intents',
+    'payment_intents.list',
+    obj({ customer: Type.String(), created: Range, ...Page }),
+    async (engine, { created, expand: _expand, ...p }) => {
+      if (created && (created.gt !== undefined || created.lt !== undefined || created.lte !== undefined)) {
+        throw new WireError(400, { type: 'invalid_request_error', message: 'The test server filters created by gte only.', param: 'created' });
+      }
+      return list('/v1/payment_intents', await engine.listPaymentIntents({ ...p, created }));
+    },
+  ),
   route('GET', '/v1/payment_intents/:id', 'payment_intents.retrieve', ById, (engine, _p, [id]) => engine.retrievePaymentIntent(id!)),
   route(
     'POST',
@@ -148,6 +169,9 @@ export const ROUTES: readonly Route[] = [
     'refunds.create',
     obj({ payment_intent: Type.String(), amount: opt(Type.Integer()), reason: opt(Type.String()), metadata: opt(Metadata), expand: Expand }),
     (engine, { expand: _expand, ...params }) => engine.createRefund(params),
+  ),
+  route('GET', '/v1/refunds', 'refunds.list', obj({ payment_intent: Type.String(), ...Page }), async (engine, { expand: _expand, ...p }) =>
+    list('/v1/refunds', await engine.listRefunds(p)),
   ),
   route('GET', '/v1/refunds/:id', 'refunds.retrieve', ById, (engine, _p, [id]) => engine.retrieveRefund(id!)),
 ];

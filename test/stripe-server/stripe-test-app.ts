@@ -2,12 +2,15 @@ import { loadConfig } from '../../src/config.js';
 import { createProcessor } from '../../src/processors/index.js';
 import type { PaymentProcessor } from '../../src/processors/processor.js';
 import type { Database } from '../../src/store/database.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
+import { stripeJs, type NewCard } from './stripe-js.js';
 import { StripeTestServer } from './stripe-test-server.js';
 
 export interface StripeTestApp extends TestApp {
   /** The Stripe-compatible server the service's SDK talks to. */
   stripe: StripeTestServer;
+  /** A new card as Stripe.js makes it in the browser (`tok_visa` by default): a `pm_` id Stripe knows. */
+  newCard: NewCard;
 }
 
 /** The environment that points PAYMENT_PROCESSOR=stripe at a test server. */
@@ -24,12 +27,14 @@ export function stripeProcessorFactory(env: Record<string, string>): (db: Databa
  * The real application with PAYMENT_PROCESSOR=stripe, its SDK talking over loopback to a fresh
  * Stripe test server. `env` overrides variables, e.g. a wrong STRIPE_SECRET_KEY or fewer retries.
  */
-export async function startStripeTestApp(options: { env?: Record<string, string> } = {}): Promise<StripeTestApp> {
+export async function startStripeTestApp(
+  options: { env?: Record<string, string>; logger?: TestAppOptions['logger'] } = {},
+): Promise<StripeTestApp> {
   const stripe = await StripeTestServer.start();
   const env = stripeEnv(stripe, options.env);
   let app: TestApp;
   try {
-    app = await startTestApp({ env, processor: stripeProcessorFactory(env) });
+    app = await startTestApp({ env, processor: stripeProcessorFactory(env), ...(options.logger ? { logger: options.logger } : {}) });
   } catch (error) {
     await stripe.close();
     throw error;
@@ -37,6 +42,7 @@ export async function startStripeTestApp(options: { env?: Record<string, string>
   return {
     ...app,
     stripe,
+    newCard: stripeJs(stripe),
     async close() {
       await app.close();
       await stripe.close();

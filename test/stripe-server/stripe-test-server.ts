@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stripeLikeId } from '../../src/processors/simulated/ids.js';
+import type { StripeLikeEvent } from '../../src/processors/simulated/events.js';
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
+import type { StripeLikeRefund } from '../../src/processors/stripe-shapes.js';
 import { canonicalJson } from '../../src/util/canonical-json.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -53,11 +55,16 @@ export class StripeTestServer {
     readonly secretKey: string,
   ) {}
 
-  static async start(options: { secretKey?: string } = {}): Promise<StripeTestServer> {
+  /**
+   * `settleRefundsAfterMs`: a refund reaches its later state (pending → succeeded, succeeded →
+   * failed for `pm_card_refundFail`) when retrieved this long after its creation; by default only
+   * when the test calls `settleRefunds()`. Unknown `pm_` ids are 404, as at Stripe.
+   */
+  static async start(options: { secretKey?: string; settleRefundsAfterMs?: number } = {}): Promise<StripeTestServer> {
     const db = await openDatabase({ dataDir: 'memory://' });
     await migrate(db);
     const server = createServer();
-    const engine = new SimulatedStripe(new SimulatedLedger(db));
+    const engine = new SimulatedStripe(new SimulatedLedger(db), { settleRefundsAfterMs: options.settleRefundsAfterMs ?? null });
     const instance = new StripeTestServer(server, db, engine, options.secretKey ?? 'sk_test_stripeTestServer');
     // A failure of the server itself cuts the connection, which the SDK reports as a connection error.
     server.on('request', (req, res) => void instance.serve(req, res).catch(() => res.destroy()));
@@ -73,6 +80,24 @@ export class StripeTestServer {
   /** The next matching requests are answered `status` (500, 503, 429...) without being processed. */
   answerNext(status: StatusFault['status'], target: FaultTarget, headers: Record<string, string> = {}): void {
     this.faults.arm({ kind: 'status', status, headers }, target);
+  }
+
+  /**
+   * The next matching requests begin executing (and make their object when `processed`), then fail
+   * with a 500 that is stored under their Idempotency-Key and replayed for it from then on.
+   */
+  failAndStore(target: FaultTarget, options: { processed: boolean }): void {
+    this.faults.arm({ kind: 'stored_failure', processed: options.processed }, target);
+  }
+
+  /** Stripe "some time later": pending refunds of pm_card_pendingRefund succeed, refunds of pm_card_refundFail fail. */
+  settleRefunds(): Promise<StripeLikeRefund[]> {
+    return this.engine.settleRefunds();
+  }
+
+  /** The Event objects Stripe would have sent (this server delivers none), oldest first. */
+  async events(): Promise<StripeLikeEvent[]> {
+    return (await this.engine.events()).map((entry) => entry.event);
   }
 
   /** The next matching requests are processed, then their connection is destroyed without an answer. */
@@ -154,14 +179,24 @@ export class StripeTestServer {
     if (!found) {
       return error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
     }
-    const run = () => this.run(() => found.route.handle(this.engine, params, found.ids));
+    const stored = (): Promise<Answer> | null => {
+      const failure = this.faults.take('stored_failure', method, path);
+      if (!failure) return null;
+      return (failure.processed ? this.run(() => found.route.handle(this.engine, params, found.ids)) : Promise.resolve(null)).then(() =>
+        error(500, faultBody(500)),
+      );
+    };
+    const run = () => stored() ?? this.run(() => found.route.handle(this.engine, params, found.ids));
     // Stripe keys only POSTs; a key on a GET is ignored.
     if (method !== 'POST' || idempotencyKey === null) return run();
+    if (idempotencyKey.length > 255) {
+      return error(400, { type: 'invalid_request_error', message: `Invalid Idempotency-Key: it must be at most 255 characters long (got ${idempotencyKey.length}).` });
+    }
 
     const fingerprint = `${method} ${path} ${canonicalJson(params)}`;
-    const stored = this.answers.get(idempotencyKey);
-    if (stored) {
-      if (stored.fingerprint === fingerprint) return { status: stored.status, body: stored.body, replayed: true };
+    const earlier = this.answers.get(idempotencyKey);
+    if (earlier) {
+      if (earlier.fingerprint === fingerprint) return { status: earlier.status, body: earlier.body, replayed: true };
       return error(400, {
         type: 'idempotency_error',
         message:

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  amountStep,
   assertAmount,
+  assertChargeAmount,
   assertChargeable,
   currencyExponent,
   formatAmount,
@@ -85,5 +87,32 @@ describe('money', () => {
     assert.equal(normalizeCurrency(undefined), 'usd');
     assert.equal(normalizeCurrency('Jpy'), 'jpy');
     rejects(() => normalizeCurrency('xyz'), 'validation_failed', /ISO 4217/);
+  });
+
+  it('keeps Stripe\'s steps: ISK in whole krónur (multiples of 100), three-decimal amounts ending in 0', () => {
+    assert.deepEqual(['isk', 'kwd', 'bhd', 'jod', 'omr', 'tnd', 'usd', 'jpy'].map(amountStep), [100, 10, 10, 10, 10, 10, 1, 1]);
+    assert.equal(assertAmount(12300, 'isk'), 12300);
+    assert.equal(assertAmount(5120, 'kwd'), 5120);
+    for (const [amount, currency, valid] of [
+      [12345, 'isk', [12300, 12400]],
+      [5125, 'kwd', [5120, 5130]],
+      [5, 'tnd', [10]],
+      [99, 'isk', [100]],
+      [MAX_AMOUNT, 'jod', [MAX_AMOUNT - 9]],
+    ] as const) {
+      assert.throws(() => assertAmount(amount, currency), (error: unknown) => {
+        assert.ok(error instanceof AppError);
+        assert.deepEqual([error.code, error.details?.['valid_amounts']], ['invalid_amount', valid]);
+        return true;
+      });
+    }
+  });
+
+  it('a new charge: the step\'s nearest amounts never go below the minimum, and a currency without a known minimum is refused', () => {
+    assert.equal(assertChargeAmount(10000, 'isk'), 10000);
+    assert.throws(() => assertChargeAmount(9950, 'isk'), (error: unknown) => error instanceof AppError && JSON.stringify(error.details?.['valid_amounts']) === '[10000]');
+    rejects(() => assertChargeAmount(9900, 'isk'), 'amount_below_minimum', /100\.00 ISK/);
+    rejects(() => assertChargeAmount(100000, 'krw'), 'validation_failed', /KRW cannot be charged/);
+    rejects(() => assertChargeable(1, 'vnd'), 'validation_failed', /0\.50 USD/);
   });
 });

@@ -23,6 +23,9 @@ export const ErrorResponse = Type.Object(
     refund_id: Type.Optional(Type.String({ description: 'The refund whose outcome is not known yet (processor_unavailable).' })),
     status: Type.Optional(Type.String({ description: 'Current status of the payment (invalid_state, order_already_paid).' })),
     suggested_amount: Type.Optional(Type.Integer({ description: 'The amount in minor units a decimal amount most likely meant.' })),
+    valid_amounts: Type.Optional(
+      Type.Array(Type.Integer(), { description: 'The nearest amounts the processor accepts, for an amount off its currency\'s step (ISK, three-decimal currencies).' }),
+    ),
     amount_remaining: Type.Optional(Type.Integer({ description: 'What is left to refund, in minor units.' })),
     minimum_amount: Type.Optional(Type.Integer()),
   },

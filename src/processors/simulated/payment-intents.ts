@@ -1,4 +1,4 @@
-import { currencyExponent, minimumCharge } from '../../domain/money.js';
+import { amountStep, currencyExponent, minimumCharge } from '../../domain/money.js';
 import type { StripeLikePaymentIntent, StripeLikePaymentMethod } from '../stripe-shapes.js';
 import { stripeLikeId } from './ids.js';
 import { declined, invalid, type Outcome } from './outcomes.js';
@@ -53,13 +53,22 @@ export function checkAmount(amount: unknown, currency: unknown): Outcome<never> 
   if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) {
     return invalid('Invalid integer: amount', 'amount', 'parameter_invalid_integer');
   }
-  if (amount < minimumCharge(currency)) {
+  // Only documented minimums: Stripe's 0.50 USD equivalent for the others needs the day's rate.
+  const minimum = minimumCharge(currency);
+  if (minimum !== undefined && amount < minimum) {
     const exponent = currencyExponent(currency);
-    const major = (minimumCharge(currency) / 10 ** exponent).toFixed(exponent);
+    const major = (minimum / 10 ** exponent).toFixed(exponent);
     return invalid(`Amount must be at least ${major} ${currency}`, 'amount', 'amount_too_small');
   }
   if (amount > 99_999_999) return invalid('Amount must be no more than 99999999', 'amount', 'amount_too_large');
-  return null;
+  return checkStep(amount, currency, 'amount');
+}
+
+/** Stripe refuses ISK amounts that are not whole krónur and three-decimal amounts not ending in 0. */
+export function checkStep(amount: number, currency: string, param: string): Outcome<never> | null {
+  const step = amountStep(currency);
+  if (amount % step === 0) return null;
+  return invalid(`Invalid ${param}: amounts in ${currency} must be a multiple of ${step}.`, param, 'parameter_invalid_integer');
 }
 
 /** Runs the card's charge outcome on an intent that has a payment method. */
@@ -112,6 +121,8 @@ export function capture(pi: StripeLikePaymentIntent, amountToCapture: number | u
   if (!Number.isInteger(amount) || amount <= 0 || amount > pi.amount_capturable) {
     return invalid(`amount_to_capture must be a positive integer no greater than ${pi.amount_capturable}.`, 'amount_to_capture');
   }
+  const offStep = checkStep(amount, pi.currency, 'amount_to_capture');
+  if (offStep) return offStep;
   pi.amount_received = amount;
   pi.amount_capturable = 0;
   pi.status = 'succeeded';

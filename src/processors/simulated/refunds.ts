@@ -1,7 +1,11 @@
 import type { LedgerTransaction } from '../../store/simulated-ledger.js';
-import type { StripeLikePaymentIntent, StripeLikeRefund } from '../stripe-shapes.js';
+import type { StripeLikePaymentIntent, StripeLikePaymentMethod, StripeLikeRefund } from '../stripe-shapes.js';
+import { recordEvents } from './events.js';
 import { stripeLikeId } from './ids.js';
 import { invalid, missing, type Outcome } from './outcomes.js';
+import { checkStep } from './payment-intents.js';
+import { cardOf } from './payment-methods.js';
+import { DEFAULT_TEST_CARD, type RefundBehaviour } from './test-cards.js';
 
 export interface CreateRefundParams {
   payment_intent: string;
@@ -40,6 +44,9 @@ export async function refundPaymentIntent(
       'amount_too_large',
     );
   }
+  const offStep = checkStep(amount, pi.currency, 'amount');
+  if (offStep) return offStep;
+  const behaviour = await refundBehaviour(tx, pi);
   const refund: StripeLikeRefund = {
     id: stripeLikeId('re'),
     object: 'refund',
@@ -47,11 +54,41 @@ export async function refundPaymentIntent(
     currency: pi.currency,
     payment_intent: pi.id,
     reason: params.reason ?? null,
-    status: 'succeeded',
+    status: behaviour === 'pending_then_succeeds' ? 'pending' : 'succeeded',
     failure_reason: null,
     metadata: params.metadata ?? {},
     created: timestamp(),
   };
   await tx.insert(refund, 'refund', pi.id);
+  await recordEvents(tx, ['refund.created'], refund, refund.created);
   return { ok: true, value: refund };
+}
+
+/**
+ * What Stripe does to a refund "some time later": a pending refund of `pm_card_pendingRefund`
+ * succeeds, a succeeded refund of `pm_card_refundFail` fails, each with the events Stripe sends.
+ * Answers whether the refund changed; any other refund stays as it is.
+ */
+export async function settleRefund(tx: LedgerTransaction, refund: StripeLikeRefund, timestamp: number): Promise<boolean> {
+  const pi = refund.payment_intent ? await tx.get<StripeLikePaymentIntent>(refund.payment_intent, 'payment_intent') : null;
+  const behaviour = pi ? await refundBehaviour(tx, pi) : 'succeeds';
+  if (refund.status === 'pending' && behaviour === 'pending_then_succeeds') {
+    refund.status = 'succeeded';
+    await tx.update(refund, refund.payment_intent);
+    await recordEvents(tx, ['charge.refund.updated', 'refund.updated'], refund, timestamp);
+    return true;
+  }
+  if (refund.status === 'succeeded' && behaviour === 'succeeds_then_fails') {
+    refund.status = 'failed';
+    refund.failure_reason = 'expired_or_canceled_card';
+    await tx.update(refund, refund.payment_intent);
+    await recordEvents(tx, ['charge.refund.updated', 'refund.updated', 'refund.failed'], refund, timestamp);
+    return true;
+  }
+  return false;
+}
+
+async function refundBehaviour(tx: LedgerTransaction, pi: StripeLikePaymentIntent): Promise<RefundBehaviour> {
+  const pm = pi.payment_method ? await tx.get<StripeLikePaymentMethod>(pi.payment_method, 'payment_method') : null;
+  return (pm ? cardOf(pm) : DEFAULT_TEST_CARD).onRefund;
 }

@@ -4,9 +4,12 @@ import {
   type CreatePaymentIntentInput,
   type CreateRefundInput,
   type PaymentProcessor,
+  type ProcessorCustomer,
   type ProcessorPaymentIntent,
+  type ProcessorRefund,
 } from '../processor.js';
 import {
+  metadataHolds,
   processorErrorFrom,
   toProcessorPaymentIntent,
   toProcessorPaymentMethod,
@@ -23,13 +26,18 @@ export interface SimulatedFaults {
   after?(operation: string): void | Promise<void>;
 }
 
-/** PAYMENT_PROCESSOR=simulated: Stripe's test mode, in process, its state in our own database. */
+/**
+ * PAYMENT_PROCESSOR=simulated: Stripe's test mode, in process, its state in our own database. Two
+ * conveniences Stripe does not have, for demos without a browser: any unseen `pm_` id is a Visa
+ * ending 4242, and a refund reaches its later state (a pending one succeeds, one of
+ * `pm_card_refundFail` fails) the next time it is looked at.
+ */
 export class SimulatedProcessor implements PaymentProcessor {
   readonly name = 'simulated' as const;
   private readonly stripe: SimulatedStripe;
 
   constructor(ledger: SimulatedLedger, private readonly faults: SimulatedFaults = {}) {
-    this.stripe = new SimulatedStripe(ledger);
+    this.stripe = new SimulatedStripe(ledger, { acceptAnyPaymentMethodId: true, settleRefundsAfterMs: 0 });
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -45,10 +53,9 @@ export class SimulatedProcessor implements PaymentProcessor {
     return result;
   }
 
-  async findCustomerByEmail(email: string) {
-    const list = await this.call('customers.list', () => this.stripe.listCustomers({ email, limit: 1 }));
-    const customer = list.data[0];
-    return customer ? { id: customer.id } : null;
+  async findCustomersByEmail(email: string): Promise<ProcessorCustomer[]> {
+    const list = await this.call('customers.list', () => this.stripe.listCustomers({ email, limit: 100 }));
+    return list.data.map((customer) => ({ id: customer.id, created: new Date(customer.created * 1000) }));
   }
 
   async createCustomer(input: { email: string; name: string | null; metadata: Record<string, string> }, idempotencyKey: string) {
@@ -145,5 +152,18 @@ export class SimulatedProcessor implements PaymentProcessor {
 
   async retrieveRefund(id: string) {
     return toProcessorRefund(await this.call('refunds.retrieve', () => this.stripe.retrieveRefund(id)));
+  }
+
+  async findPaymentIntentByMetadata(customerId: string, metadata: Record<string, string>, createdSince: Date): Promise<ProcessorPaymentIntent | null> {
+    const gte = Math.floor(createdSince.getTime() / 1000);
+    const list = await this.call('payment_intents.list', () => this.stripe.listPaymentIntents({ customer: customerId, created: { gte }, limit: 10_000 }));
+    const found = list.data.find((pi) => metadataHolds(pi.metadata, metadata));
+    return found ? toProcessorPaymentIntent(found) : null;
+  }
+
+  async findRefundByMetadata(paymentIntentId: string, metadata: Record<string, string>): Promise<ProcessorRefund | null> {
+    const list = await this.call('refunds.list', () => this.stripe.listRefunds({ payment_intent: paymentIntentId, limit: 10_000 }));
+    const found = list.data.find((refund) => metadataHolds(refund.metadata, metadata));
+    return found ? toProcessorRefund(found) : null;
   }
 }

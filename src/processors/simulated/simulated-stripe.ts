@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { LedgerTransaction, SimulatedLedger } from '../../store/simulated-ledger.js';
 import type {
   StripeLikeCustomer,
@@ -7,7 +6,7 @@ import type {
   StripeLikeRefund,
 } from '../stripe-shapes.js';
 import { stripeLikeId } from './ids.js';
-import { declined, invalid, missing, unwrap, type Outcome } from './outcomes.js';
+import { declined, invalid, missing, type Outcome } from './outcomes.js';
 import {
   authenticate,
   cancel,
@@ -17,12 +16,28 @@ import {
   newPaymentIntent,
   type CreatePaymentIntentParams,
 } from './payment-intents.js';
-import { cardOf, resolvePaymentMethod, unusable } from './payment-methods.js';
-import { refundPaymentIntent, type CreateRefundParams } from './refunds.js';
-import { canonicalJson } from '../../util/canonical-json.js';
+import { cardOf, createCardPaymentMethod, resolvePaymentMethod, unusable } from './payment-methods.js';
+import { refundPaymentIntent, settleRefund, type CreateRefundParams } from './refunds.js';
+import type { StripeLikeEvent } from './events.js';
+import { page, readOnce, writeOnce } from './idempotent-writes.js';
 
 export type { CreatePaymentIntentParams } from './payment-intents.js';
 export type { CreateRefundParams } from './refunds.js';
+
+export interface SimulatedStripeOptions {
+  /**
+   * The simulated processor's demo convenience, never Stripe's behaviour: an unseen well-formed
+   * `pm_` id is taken as a Visa ending 4242 (at Stripe it is a 404).
+   */
+  acceptAnyPaymentMethodId?: boolean;
+  /**
+   * How long after its creation a refund reaches its later state (pending → succeeded for
+   * `pm_card_pendingRefund`, succeeded → failed for `pm_card_refundFail`) when it is next
+   * retrieved. Null: only when `settleRefunds` is called.
+   */
+  settleRefundsAfterMs?: number | null;
+  now?: () => Date;
+}
 
 /**
  * An in-process payment processor that behaves like Stripe's test mode: the same objects, the same
@@ -32,11 +47,19 @@ export type { CreateRefundParams } from './refunds.js';
 export class SimulatedStripe {
   constructor(
     private readonly ledger: SimulatedLedger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: SimulatedStripeOptions = {},
   ) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
 
   private timestamp(): number {
     return Math.floor(this.now().getTime() / 1000);
+  }
+
+  private resolvePaymentMethod(tx: LedgerTransaction, id: string) {
+    return resolvePaymentMethod(tx, id, () => this.timestamp(), this.options.acceptAnyPaymentMethodId ?? false);
   }
 
   // ---- customers -------------------------------------------------------------------------------
@@ -52,15 +75,17 @@ export class SimulatedStripe {
         invoice_settings: { default_payment_method: null },
         created: this.timestamp(),
       };
-      await tx.insert(customer, 'customer', customer.email?.toLowerCase() ?? null);
+      await tx.insert(customer, 'customer', customer.email);
       return { ok: true, value: customer };
     });
   }
 
+  /** Stripe's email filter: exact, case-sensitive, newest first. */
   listCustomers(params: { email: string; limit?: number }) {
     return this.read(async (tx) => {
-      const data = await tx.find<StripeLikeCustomer>('customer', params.email.toLowerCase(), params.limit ?? 10);
-      return { ok: true, value: { object: 'list' as const, data, has_more: false } };
+      const limit = params.limit ?? 10;
+      const found = await tx.find<StripeLikeCustomer>('customer', params.email, limit + 1, 'newest');
+      return { ok: true, value: { object: 'list' as const, data: found.slice(0, limit), has_more: found.length > limit } };
     });
   }
 
@@ -83,7 +108,7 @@ export class SimulatedStripe {
         }
         customer.invoice_settings.default_payment_method = defaultId;
       }
-      await tx.update(customer, customer.email?.toLowerCase() ?? null);
+      await tx.update(customer, customer.email);
       return { ok: true, value: customer };
     });
   }
@@ -94,14 +119,14 @@ export class SimulatedStripe {
     return this.write<StripeLikePaymentMethod>('payment_methods.attach', { id, ...params }, idempotencyKey, async (tx) => {
       const customer = await tx.get<StripeLikeCustomer>(params.customer, 'customer');
       if (!customer) return missing('customer', params.customer);
-      const found = await resolvePaymentMethod(tx, id, () => this.timestamp());
+      const found = await this.resolvePaymentMethod(tx, id);
       if (!found.ok) return found;
       const pm = found.value;
       if (pm.customer === params.customer) return { ok: true, value: pm };
       if (pm.customer !== null) {
         return invalid('The payment method you provided has already been attached to a customer.', 'payment_method');
       }
-      if (pm.metadata['detached'] === 'true') return unusable(pm.id);
+      if (pm.metadata['detached'] === 'true') return unusable();
       const outcome = cardOf(pm).onAttach;
       if (outcome.kind === 'decline') return { ok: false, statusCode: 402, error: declined(outcome) };
       pm.customer = params.customer;
@@ -113,8 +138,15 @@ export class SimulatedStripe {
   retrievePaymentMethod(id: string) {
     return this.read(async (tx) => {
       const pm = await tx.get<StripeLikePaymentMethod>(id, 'payment_method');
-      return pm ? { ok: true, value: pm } : resolvePaymentMethod(tx, id, () => this.timestamp());
+      return pm ? { ok: true, value: pm } : this.resolvePaymentMethod(tx, id);
     });
+  }
+
+  /** What Stripe.js does in the browser: a new card from a test token (`tok_visa`), attached to no one. */
+  createPaymentMethod(params: { type: 'card'; card: { token: string } }, idempotencyKey?: string) {
+    return this.write<StripeLikePaymentMethod>('payment_methods.create', params, idempotencyKey, (tx) =>
+      createCardPaymentMethod(tx, params.card.token, () => this.timestamp()),
+    );
   }
 
   detachPaymentMethod(id: string, idempotencyKey?: string) {
@@ -125,7 +157,7 @@ export class SimulatedStripe {
       const customer = await tx.get<StripeLikeCustomer>(pm.customer, 'customer');
       if (customer && customer.invoice_settings.default_payment_method === id) {
         customer.invoice_settings.default_payment_method = null;
-        await tx.update(customer, customer.email?.toLowerCase() ?? null);
+        await tx.update(customer, customer.email);
       }
       pm.customer = null;
       pm.metadata = { ...pm.metadata, detached: 'true' };
@@ -151,10 +183,10 @@ export class SimulatedStripe {
       if (params.customer && !(await tx.get(params.customer, 'customer'))) return missing('customer', params.customer);
       let pm: StripeLikePaymentMethod | null = null;
       if (params.payment_method) {
-        const found = await resolvePaymentMethod(tx, params.payment_method, () => this.timestamp());
+        const found = await this.resolvePaymentMethod(tx, params.payment_method);
         if (!found.ok) return found;
         pm = found.value;
-        if (pm.metadata['detached'] === 'true') return unusable(pm.id);
+        if (pm.metadata['detached'] === 'true') return unusable();
         if (pm.customer !== null && pm.customer !== params.customer) {
           return invalid('The provided PaymentMethod belongs to a different Customer.', 'payment_method');
         }
@@ -164,6 +196,14 @@ export class SimulatedStripe {
       if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url);
       await tx.insert(pi, 'payment_intent', pi.customer);
       return outcome;
+    });
+  }
+
+  /** A customer's intents created at or after `created.gte`, newest first, a page at a time as Stripe lists. */
+  listPaymentIntents(params: { customer: string; created?: { gte?: number | undefined } | undefined; limit?: number | undefined; starting_after?: string | undefined }) {
+    return this.read(async (tx) => {
+      const all = await tx.find<StripeLikePaymentIntent>('payment_intent', params.customer, 10_000, 'newest');
+      return { ok: true, value: page(all.filter((pi) => pi.created >= (params.created?.gte ?? 0)), params) };
     });
   }
 
@@ -217,45 +257,43 @@ export class SimulatedStripe {
   retrieveRefund(id: string) {
     return this.read(async (tx) => {
       const refund = await tx.get<StripeLikeRefund>(id, 'refund');
-      return refund ? { ok: true, value: refund } : missing('refund', id);
+      if (!refund) return missing('refund', id);
+      const delay = this.options.settleRefundsAfterMs ?? null;
+      if (delay !== null && refund.created * 1000 + delay <= this.now().getTime()) await settleRefund(tx, refund, this.timestamp());
+      return { ok: true, value: refund };
     });
   }
 
-  // ---- internals ----------------------------------------------------------------------------------
-
-  private async read<T>(fn: (tx: LedgerTransaction) => Promise<Outcome<T>>): Promise<T> {
-    return unwrap(await this.ledger.transaction(fn));
+  /** A payment intent's refunds, newest first, a page at a time. */
+  listRefunds(params: { payment_intent: string; limit?: number | undefined; starting_after?: string | undefined }) {
+    return this.read(async (tx) => ({ ok: true, value: page(await tx.find<StripeLikeRefund>('refund', params.payment_intent, 10_000, 'newest'), params) }));
   }
 
   /**
-   * Runs a write under Stripe's idempotency rules. The outcome, a decline included, is stored with
-   * the key in the same transaction as the write, so a replay answers exactly what the first call did.
+   * What Stripe does to refunds "some time later", now: pending refunds of `pm_card_pendingRefund`
+   * succeed and succeeded refunds of `pm_card_refundFail` fail, with their events. Answers the
+   * refunds that changed.
    */
-  private async write<T>(
-    operation: string,
-    params: unknown,
-    idempotencyKey: string | undefined,
-    fn: (tx: LedgerTransaction) => Promise<Outcome<T>>,
-  ): Promise<T> {
-    const outcome = await this.ledger.transaction(async (tx): Promise<Outcome<T>> => {
-      if (idempotencyKey === undefined) return fn(tx);
-      const fingerprint = createHash('sha256').update(`${operation}\n${canonicalJson(params)}`).digest('hex');
-      const claim = await tx.claimIdempotencyKey<Outcome<T> | null>(idempotencyKey, fingerprint, null);
-      if (claim.kind === 'mismatch') {
-        return {
-          ok: false,
-          statusCode: 400,
-          error: {
-            type: 'idempotency_error',
-            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-          },
-        };
+  async settleRefunds(): Promise<StripeLikeRefund[]> {
+    return this.ledger.transaction(async (tx) => {
+      const changed: StripeLikeRefund[] = [];
+      for (const refund of await tx.findByStatus<StripeLikeRefund>('refund', ['pending', 'succeeded'])) {
+        if (await settleRefund(tx, refund, this.timestamp())) changed.push(refund);
       }
-      if (claim.kind === 'replay' && claim.response) return claim.response;
-      const result = await fn(tx);
-      await tx.saveIdempotencyResponse(idempotencyKey, result);
-      return result;
+      return changed;
     });
-    return unwrap(outcome);
+  }
+
+  /** The events Stripe would have sent, oldest first, after position `afterSeq`. */
+  events(afterSeq = 0, limit = 1000): Promise<Array<{ seq: number; event: StripeLikeEvent }>> {
+    return this.ledger.transaction((tx) => tx.events<StripeLikeEvent>(afterSeq, limit));
+  }
+
+  private read<T>(fn: (tx: LedgerTransaction) => Promise<Outcome<T>>): Promise<T> {
+    return readOnce(this.ledger, fn);
+  }
+
+  private write<T>(operation: string, params: unknown, idempotencyKey: string | undefined, fn: (tx: LedgerTransaction) => Promise<Outcome<T>>): Promise<T> {
+    return writeOnce(this.ledger, operation, params, idempotencyKey, fn);
   }
 }

@@ -18,7 +18,7 @@ export function fromSdkError(error: unknown): unknown {
     message: error.message,
     param: error.param,
   };
-  return processorErrorFrom(wire, wireStatus(error), error);
+  return processorErrorFrom(wire, wireStatus(error), error, error.headers?.['idempotent-replayed'] === 'true');
 }
 
 function wireType(error: SdkError): StripeLikeError['type'] {

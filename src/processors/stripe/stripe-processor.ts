@@ -4,10 +4,11 @@ import type {
   CreateRefundInput,
   PaymentProcessor,
   ProcessorPaymentIntent,
+  ProcessorCustomer,
   ProcessorPaymentMethod,
   ProcessorRefund,
 } from '../processor.js';
-import { toProcessorPaymentIntent, toProcessorPaymentMethod, toProcessorRefund } from '../stripe-shapes.js';
+import { metadataHolds, toProcessorPaymentIntent, toProcessorPaymentMethod, toProcessorRefund } from '../stripe-shapes.js';
 import { fromSdkError } from './stripe-errors.js';
 import { fromSdkPaymentIntent, fromSdkPaymentMethod, fromSdkRefund } from './stripe-objects.js';
 
@@ -30,10 +31,10 @@ export class StripeProcessor implements PaymentProcessor {
     }
   }
 
-  async findCustomerByEmail(email: string): Promise<{ id: string } | null> {
-    const list = await this.call(() => this.stripe.customers.list({ email, limit: 1 }));
-    const customer = list.data[0];
-    return customer ? { id: customer.id } : null;
+  async findCustomersByEmail(email: string): Promise<ProcessorCustomer[]> {
+    // One page: more than a hundred customers on one address is not a duplicate to settle by age.
+    const list = await this.call(() => this.stripe.customers.list({ email, limit: 100 }));
+    return list.data.map((customer) => ({ id: customer.id, created: new Date(customer.created * 1000) }));
   }
 
   async createCustomer(
@@ -143,5 +144,27 @@ export class StripeProcessor implements PaymentProcessor {
   async retrieveRefund(id: string): Promise<ProcessorRefund> {
     const refund = await this.call(() => this.stripe.refunds.retrieve(id));
     return toProcessorRefund(fromSdkRefund(refund));
+  }
+
+  // Lists, not the search API: a list shows an object as soon as it exists, a search only after
+  // its index caught up (up to a minute, longer during an incident), and "nothing found" must be true.
+
+  async findPaymentIntentByMetadata(customerId: string, metadata: Record<string, string>, createdSince: Date): Promise<ProcessorPaymentIntent | null> {
+    return this.call(async () => {
+      const created = { gte: Math.floor(createdSince.getTime() / 1000) };
+      for await (const pi of this.stripe.paymentIntents.list({ customer: customerId, created, limit: 100 })) {
+        if (metadataHolds(pi.metadata, metadata)) return toProcessorPaymentIntent(fromSdkPaymentIntent(pi));
+      }
+      return null;
+    });
+  }
+
+  async findRefundByMetadata(paymentIntentId: string, metadata: Record<string, string>): Promise<ProcessorRefund | null> {
+    return this.call(async () => {
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) {
+        if (metadataHolds(refund.metadata ?? {}, metadata)) return toProcessorRefund(fromSdkRefund(refund));
+      }
+      return null;
+    });
   }
 }
