@@ -92,12 +92,14 @@ export class RefundsRepository {
     outcome: { processorRefundId: string | null; status: RefundStatus; failureReason: string | null },
   ): Promise<{ refund: Refund; updated: boolean; previous: RefundStatus }> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ status: RefundStatus }>('SELECT status FROM refunds WHERE id = $1 FOR UPDATE', [id]);
-      const previous = rows[0]!.status;
-      if (!fromStatuses.includes(previous)) {
-        const current = await tx.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1`, [id]);
-        return { refund: toRefund(current.rows[0]!), updated: false, previous };
-      }
+      const { rows } = await tx.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1 FOR UPDATE`, [id]);
+      const current = rows[0]!;
+      const previous = current.status;
+      // The same word again (a watched refund still succeeded, a repeated event) writes nothing.
+      const unchanged =
+        previous === outcome.status && current.failure_reason === outcome.failureReason &&
+        (outcome.processorRefundId === null || current.processor_refund_id === outcome.processorRefundId);
+      if (unchanged || !fromStatuses.includes(previous)) return { refund: toRefund(current), updated: false, previous };
       const updated = await tx.query<RefundRow>(
         `UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now()
          WHERE id = $1 RETURNING ${COLUMNS}`,
