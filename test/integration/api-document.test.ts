@@ -61,4 +61,13 @@ describe('the API document the service serves at /payment/api-docs.json', { skip
     assert.deepEqual(missing, []);
     assert.deepEqual(document.paths['/health']?.get?.security, []);
   });
+
+  it('names its relative server and its license, whose terms it serves', async () => {
+    const { servers, info } = document as unknown as { servers: unknown; info: { license: { name: string; url: string } } };
+    assert.deepEqual(servers, [{ url: '/', description: 'The host that serves this document' }]);
+    const terms = await fetch(new URL(info.license.url, url));
+    assert.equal(terms.status, 200);
+    assert.match(terms.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.match(await terms.text(), /proprietary to CommuneDrop/);
+  });
 });
