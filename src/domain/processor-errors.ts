@@ -27,7 +27,7 @@ export function toAppError(error: unknown, notFound: ErrorCode, logger: Logger):
         return new AppError(
           'payment_method_unusable',
           'This card was removed (detached at the processor) and can never be used again: collect the card anew, which gives it a new pm_ id',
-          error.param ? { param: error.param } : undefined,
+          { param: 'paymentMethodId' },
         );
       }
       return new AppError('processor_invalid_request', error.message, error.param ? { param: error.param } : undefined);
