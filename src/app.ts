@@ -10,6 +10,7 @@ import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
+import { OneLinePerRequest, serializeRequest } from './http/plugins/request-log.js';
 import { installValidators, refuseNulCharacters } from './http/plugins/validation.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -35,7 +36,7 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } };
 }
 
 /** Builds the HTTP application: plugins, routes and the one error handler. Tests use it through `inject`. */
@@ -56,6 +57,7 @@ export async function buildApp(
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     ajv: undefined,
+    ...(config.nodeEnv === 'development' ? { logController: new OneLinePerRequest() } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { logDestination } from './logging.js';
 import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -29,7 +31,8 @@ export async function startService(
   const applied = await migrate(opened);
   const db = overrides.wrapDatabase?.(opened) ?? opened;
   const processor = overrides.processor?.(db) ?? createProcessor(config, db);
-  const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
+  const destination = await logDestination(config);
+  const app = await buildApp(config, { db, processor }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
 
   // Whatever a crash left unresolved is settled before the first request is answered, within a
@@ -50,9 +53,15 @@ export async function startService(
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
 
   const url = await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
   app.log.info(
-    { processor: processor.name, database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-    `payment service ready: http://localhost:${(app.server.address() as { port: number }).port}/payment/api-docs`,
+    {
+      processor: processor.name,
+      database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql',
+      address: address.address,
+      port: address.port,
+    },
+    `payment service ready: http://localhost:${address.port}/payment/api-docs`,
   );
   return {
     app,
