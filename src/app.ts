@@ -18,7 +18,9 @@ import { paymentIntentRoutes } from './http/routes/payment-intents.js';
 import { paymentMethodRoutes } from './http/routes/payment-methods.js';
 import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
+import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
 import type { PaymentProcessor } from './processors/processor.js';
+import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
 
 export interface AppDeps {
@@ -91,6 +93,8 @@ export async function buildApp(
   await app.register(paymentIntentRoutes, { services });
   await app.register(refundRoutes, { services });
   await app.register(paymentListRoutes, { services });
+  // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
+  if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   app.addHook('onClose', () => services.reconciler.stop());
   return app;
 }

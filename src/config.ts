@@ -46,6 +46,12 @@ export const EnvSchema = Type.Object({
   HOST: Type.Optional(
     Type.String({ minLength: 1, description: 'Interface to bind. Default: 0.0.0.0, or 127.0.0.1 while the development secret is in use.' }),
   ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+/?$',
+      description: 'How clients reach the service (scheme://host[:port]), for the links it answers (the simulated 3-D Secure page). Default: http://localhost:PORT.',
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'pino log level.' },
@@ -143,6 +149,8 @@ export interface Config {
   host: string;
   /** False when HOST is unset and `host` is the default, which the development secret narrows to loopback. */
   hostExplicit: boolean;
+  /** PUBLIC_URL without a trailing slash; null: http://localhost:<the port bound>. */
+  publicUrl: string | null;
   logLevel: string;
   /** LOG_FORMAT; null: decided by the terminal (see src/logging.ts). */
   logFormat: 'pretty' | 'json' | null;
@@ -275,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST ?? '0.0.0.0',
     hostExplicit: e.HOST !== undefined,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? null,
     database: e.DATABASE_URL

@@ -30,7 +30,10 @@ export async function startService(
   const opened = await openDatabase(config.database);
   const applied = await migrate(opened);
   const db = overrides.wrapDatabase?.(opened) ?? opened;
-  const processor = overrides.processor?.(db) ?? createProcessor(config, db);
+  // The links the service answers (the simulated 3-D Secure page) name PUBLIC_URL, or localhost and
+  // the port, which PORT=0 leaves to be known once the service listens.
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const processor = overrides.processor?.(db) ?? createProcessor(config, db, () => publicUrl);
   const destination = await logDestination(config);
   const app = await buildApp(config, { db, processor }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
@@ -54,6 +57,7 @@ export async function startService(
 
   const url = await app.listen({ port: config.port, host: config.host });
   const address = app.server.address() as AddressInfo;
+  if (!config.publicUrl) publicUrl = `http://localhost:${address.port}`;
   app.log.info(
     {
       processor: processor.name,
@@ -61,7 +65,7 @@ export async function startService(
       address: address.address,
       port: address.port,
     },
-    `payment service ready: http://localhost:${address.port}/payment/api-docs`,
+    `payment service ready: ${publicUrl}/payment/api-docs`,
   );
   return {
     app,

@@ -15,6 +15,8 @@ import {
   checkAmount,
   confirm,
   newPaymentIntent,
+  STRIPE_CHALLENGE_PAGES,
+  type ChallengePages,
   type CreatePaymentIntentParams,
 } from './payment-intents.js';
 import { cardOf, resolvePaymentMethod, unusable } from './payment-methods.js';
@@ -33,6 +35,8 @@ export class SimulatedStripe {
   constructor(
     private readonly ledger: SimulatedLedger,
     private readonly now: () => Date = () => new Date(),
+    /** Stripe's hosted 3-D Secure pages, unless the host serves its own (the service in simulated mode). */
+    private readonly challengePages: ChallengePages = STRIPE_CHALLENGE_PAGES,
   ) {}
 
   private timestamp(): number {
@@ -161,7 +165,7 @@ export class SimulatedStripe {
       }
       const pi = newPaymentIntent(params, pm, () => this.timestamp());
       let outcome: Outcome<StripeLikePaymentIntent> = { ok: true, value: pi };
-      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url);
+      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.challengePages);
       await tx.insert(pi, 'payment_intent', pi.customer);
       return outcome;
     });
