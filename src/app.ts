@@ -10,6 +10,7 @@ import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
+import { OneLinePerRequest, serializeRequest } from './http/plugins/request-log.js';
 import { installValidators, refuseNulCharacters } from './http/plugins/validation.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -17,7 +18,9 @@ import { paymentIntentRoutes } from './http/routes/payment-intents.js';
 import { paymentMethodRoutes } from './http/routes/payment-methods.js';
 import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
+import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
 import type { PaymentProcessor } from './processors/processor.js';
+import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
 
 export interface AppDeps {
@@ -35,7 +38,7 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } };
 }
 
 /** Builds the HTTP application: plugins, routes and the one error handler. Tests use it through `inject`. */
@@ -56,6 +59,7 @@ export async function buildApp(
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     ajv: undefined,
+    ...(config.nodeEnv === 'development' ? { logController: new OneLinePerRequest() } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
@@ -89,6 +93,8 @@ export async function buildApp(
   await app.register(paymentIntentRoutes, { services });
   await app.register(refundRoutes, { services });
   await app.register(paymentListRoutes, { services });
+  // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
+  if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   app.addHook('onClose', () => services.reconciler.stop());
   return app;
 }

@@ -43,10 +43,23 @@ export const EnvSchema = Type.Object({
     description: 'development, test or production.',
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9000, description: 'TCP port to listen on.' }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Interface to bind.' }),
+  HOST: Type.Optional(
+    Type.String({ minLength: 1, description: 'Interface to bind. Default: 0.0.0.0, or 127.0.0.1 while the development secret is in use.' }),
+  ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+/?$',
+      description: 'How clients reach the service (scheme://host[:port]), for the links it answers (the simulated 3-D Secure page). Default: http://localhost:PORT.',
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'pino log level.' },
+  ),
+  LOG_FORMAT: Type.Optional(
+    Type.Union([Type.Literal('pretty'), Type.Literal('json')], {
+      description: 'pretty (pino-pretty, a development dependency) or json. Default: pretty on a terminal outside production, json otherwise.',
+    }),
   ),
   DATABASE_URL: Type.Optional(
     Type.String({
@@ -145,7 +158,13 @@ export interface Config {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** False when HOST is unset and `host` is the default, which the development secret narrows to loopback. */
+  hostExplicit: boolean;
+  /** PUBLIC_URL without a trailing slash; null: http://localhost:<the port bound>. */
+  publicUrl: string | null;
   logLevel: string;
+  /** LOG_FORMAT; null: decided by the terminal (see src/logging.ts). */
+  logFormat: 'pretty' | 'json' | null;
   database: { url: string; schema: string | undefined; poolMax: number } | { dataDir: string };
   dataDir: string;
   paymentProcessor: Env['PAYMENT_PROCESSOR'];
@@ -273,8 +292,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? '0.0.0.0',
+    hostExplicit: e.HOST !== undefined,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? null,
     database: e.DATABASE_URL
       ? { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX }
       : { dataDir: e.DATA_DIR },

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
+import { DEVELOPMENT_HOST, withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
 import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startService } from './service.js';
+
+/** How long a shutdown may take (in-flight requests finishing, the database closing) before the process exits regardless. */
+const SHUTDOWN_BOUND_MS = 10_000;
 
 /** Process entry: config (and, in development, its secret) → service → graceful close on SIGINT/SIGTERM. */
 async function main() {
@@ -27,21 +30,30 @@ async function main() {
   }
 
   let closing = false;
-  const close = async (signal: string) => {
+  const close = (signal: string) => {
+    // One shutdown, whoever signals (a terminal's Ctrl-C reaches npm and the server both).
     if (closing) return;
     closing = true;
-    service.app.log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await service.close();
-    clearTimeout(timer);
-    process.exit(0);
+    // Armed first: whatever happens next (a close that hangs or throws, a log line to a terminal
+    // that is gone), the process is gone within the bound.
+    setTimeout(() => process.exit(1), SHUTDOWN_BOUND_MS).unref();
+    try {
+      service.app.log.info({ signal }, 'shutting down');
+    } catch {
+      // Nowhere to log to any more; shut down all the same.
+    }
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.on('SIGINT', () => void close('SIGINT'));
-  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => close('SIGINT'));
+  process.on('SIGTERM', () => close('SIGTERM'));
 
   // The port really bound (PORT=0 picks a free one).
-  const base = `http://localhost:${(service.app.server.address() as AddressInfo).port}`;
-  if (developmentSecret) process.stdout.write(await developmentBanner(config, base));
+  const address = service.app.server.address() as AddressInfo;
+  const base = config.publicUrl ?? `http://localhost:${address.port}`;
+  if (developmentSecret) process.stdout.write(await developmentBanner(config, base, address));
 }
 
 /**
@@ -49,11 +61,16 @@ async function main() {
  * stdout rather than the log, and only in development: log lines are shipped and kept, and no
  * token may ever be in one.
  */
-async function developmentBanner(config: Config, base: string): Promise<string> {
+async function developmentBanner(config: Config, base: string, address: AddressInfo): Promise<string> {
   const token = await mintUserToken(config.auth, { email: 'admin@example.com', roles: [config.auth.names.adminRole], ttlSeconds: 12 * 3600 });
   const body = JSON.stringify({ email: 'customer@example.com', name: 'John Doe' });
+  const where =
+    address.address === DEVELOPMENT_HOST && !config.hostExplicit
+      ? `Listening on ${address.address}:${address.port} only, as this runs on the development secret (HOST=0.0.0.0 to listen on every interface).`
+      : `Listening on ${address.address}:${address.port}.`;
   return [
     '',
+    where,
     `Development admin token (12 h; mint others with: npm run --silent token -- --email you@example.com [--role admin]):`,
     `  ${token}`,
     'Try it:',

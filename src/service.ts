@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { logDestination } from './logging.js';
 import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -28,8 +30,12 @@ export async function startService(
   const opened = await openDatabase(config.database);
   const applied = await migrate(opened);
   const db = overrides.wrapDatabase?.(opened) ?? opened;
-  const processor = overrides.processor?.(db) ?? createProcessor(config, db);
-  const app = await buildApp(config, { db, processor }, { logger: loggerOptions(config) });
+  // The links the service answers (the simulated 3-D Secure page) name PUBLIC_URL, or localhost and
+  // the port, which PORT=0 leaves to be known once the service listens.
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const processor = overrides.processor?.(db) ?? createProcessor(config, db, () => publicUrl);
+  const destination = await logDestination(config);
+  const app = await buildApp(config, { db, processor }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
 
   // Whatever a crash left unresolved is settled before the first request is answered, within a
@@ -50,9 +56,16 @@ export async function startService(
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
 
   const url = await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
+  if (!config.publicUrl) publicUrl = `http://localhost:${address.port}`;
   app.log.info(
-    { processor: processor.name, database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-    `payment service ready: http://localhost:${(app.server.address() as { port: number }).port}/payment/api-docs`,
+    {
+      processor: processor.name,
+      database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql',
+      address: address.address,
+      port: address.port,
+    },
+    `payment service ready: ${publicUrl}/payment/api-docs`,
   );
   return {
     app,

@@ -7,6 +7,9 @@ import { ConfigError, needsDevelopmentSecret, type Config } from '../config.js';
 /** The file under DATA_DIR that holds the development secret. */
 export const DEVELOPMENT_SECRET_FILE = 'dev-jwt-secret';
 
+/** Where the service listens on the development secret when HOST is unset: loopback only. */
+export const DEVELOPMENT_HOST = '127.0.0.1';
+
 export interface DevelopmentSecret {
   file: string;
   /** True on the boot that made it. */
@@ -17,7 +20,8 @@ export interface DevelopmentSecret {
  * The quickstart: with neither JWT_SECRET nor JWKS_URL, outside production, user tokens are
  * checked against a random secret kept in DATA_DIR (made once, readable by its owner only), so
  * `npm start` works with no setup and `npm run token` can mint tokens for it. Answers the config
- * with that secret in place, or the config unchanged when authentication is configured.
+ * with that secret in place (and, unless HOST is set, listening on loopback only), or the config
+ * unchanged when authentication is configured.
  */
 export async function withDevelopmentSecret(config: Config): Promise<{ config: Config; developmentSecret: DevelopmentSecret | null }> {
   if (!needsDevelopmentSecret(config.auth)) return { config, developmentSecret: null };
@@ -39,7 +43,10 @@ export async function withDevelopmentSecret(config: Config): Promise<{ config: C
   const secret = await readOwnSecret(file);
   if (secret.length < 16) throw new ConfigError(`${file} holds no usable secret; delete it and a new one is made at the next start`);
   const userTokens = { ...config.auth.userTokens, secret };
-  return { config: { ...config, auth: { ...config.auth, userTokens } }, developmentSecret: { file, created } };
+  // Whoever reaches the port could use the administrator's token the banner prints (and a leaked
+  // data folder mints more), so the development service stays on this machine unless HOST says otherwise.
+  const host = config.hostExplicit ? config.host : DEVELOPMENT_HOST;
+  return { config: { ...config, host, auth: { ...config.auth, userTokens } }, developmentSecret: { file, created } };
 }
 
 /**

@@ -170,6 +170,16 @@ export async function pay(api: Api, customerId: string, paymentMethodId: string,
   return api.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId, orderId: `order_${randomBytes(6).toString('hex')}`, ...extra });
 }
 
+/** A new customer's payment for a new order that waits for 3-D Secure (pm_card_authenticationRequired). */
+export async function payAwaitingAuthentication(api: Api, extra: Record<string, unknown> = {}) {
+  const customerId = await createCustomer(api);
+  const card = await saveCard(api, customerId, 'pm_card_authenticationRequired');
+  const orderId = `order_${randomBytes(6).toString('hex')}`;
+  const response = await pay(api, customerId, card, { orderId, ...extra });
+  if (response.body.data?.status !== 'requires_action') throw new Error(`expected requires_action: ${JSON.stringify(response.body)}`);
+  return { customerId, card, orderId, id: response.body.data.payment_intent_id as string, nextAction: response.body.data.next_action };
+}
+
 /** Payment intents the simulated processor holds that took money (or hold it authorized). */
 export async function processorCharges(db: Database, orderId?: string): Promise<Array<{ id: string; status: string; amount: number }>> {
   const { rows } = await db.query<{ id: string; status: string; amount: number }>(

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
-import { createCustomer, pay, processorCharges, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
 
 /**
  * Payments waiting for the customer (3-D Secure) move on at the processor, where the customer's
@@ -19,14 +18,7 @@ describe('payments waiting for the customer (3-D Secure)', () => {
   });
   after(() => t.close());
 
-  async function awaitingCustomer(extra: Record<string, unknown> = {}) {
-    const customerId = await createCustomer(t.api);
-    const card = await saveCard(t.api, customerId, 'pm_card_authenticationRequired');
-    const orderId = `order_${randomUUID()}`;
-    const response = await pay(t.api, customerId, card, { orderId, ...extra });
-    assert.equal(response.body.data.status, 'requires_action');
-    return { customerId, orderId, id: response.body.data.payment_intent_id as string };
-  }
+  const awaitingCustomer = (extra: Record<string, unknown> = {}) => payAwaitingAuthentication(t.api, extra);
   const rowStatus = async (id: string) =>
     (await t.db.query<{ status: string }>('SELECT status FROM payments WHERE processor_payment_intent_id = $1', [id])).rows[0]?.status;
 

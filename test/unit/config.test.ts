@@ -7,6 +7,9 @@ describe('configuration', () => {
     const config = loadConfig({});
     assert.equal(config.port, 9000);
     assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.hostExplicit, false);
+    assert.equal(config.publicUrl, null);
+    assert.equal(config.logFormat, null);
     assert.equal(config.paymentProcessor, 'simulated');
     assert.deepEqual(config.database, { dataDir: './data' });
   });
@@ -19,6 +22,12 @@ describe('configuration', () => {
 
   it('treats an empty value as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).port, 9000);
+    assert.equal(loadConfig({ HOST: ' ' }).hostExplicit, false);
+  });
+
+  it('reads HOST, PUBLIC_URL (without its trailing slash) and LOG_FORMAT', () => {
+    const config = loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://pay.example.com/', LOG_FORMAT: 'json' });
+    assert.deepEqual([config.host, config.hostExplicit, config.publicUrl, config.logFormat], ['0.0.0.0', true, 'https://pay.example.com', 'json']);
   });
 
   it('stops with one line naming the variable and what it must be', () => {
@@ -32,6 +41,9 @@ describe('configuration', () => {
       [{ JWKS_URL: 'auth-service/jwks' }, /JWKS_URL must be a value matching/],
       [{ AUTH_MODE: 'off' }, /AUTH_MODE must be one of auto, required/],
       [{ JWT_CLOCK_TOLERANCE_SECONDS: '3600' }, /JWT_CLOCK_TOLERANCE_SECONDS must be an integer from 0 to 300/],
+      [{ LOG_FORMAT: 'yaml' }, /LOG_FORMAT must be one of pretty, json \(got "yaml"\)/],
+      [{ PUBLIC_URL: 'localhost:9000' }, /PUBLIC_URL must be a value matching/],
+      [{ PUBLIC_URL: 'https://pay.example.com/payment' }, /PUBLIC_URL must be a value matching/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('\n'));

@@ -52,4 +52,13 @@ describe('the development secret', () => {
     const testMode = configFor(path.join(root, 'test-mode'), { PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: 'sk_test_abcdef123456' });
     assert.ok((await withDevelopmentSecret(testMode)).developmentSecret);
   });
+
+  it('keeps the service on loopback unless HOST says otherwise: its admin token is printed at boot', async () => {
+    const dir = path.join(root, 'host');
+    assert.equal((await withDevelopmentSecret(configFor(dir))).config.host, '127.0.0.1');
+    assert.equal((await withDevelopmentSecret(configFor(dir, { HOST: '0.0.0.0' }))).config.host, '0.0.0.0');
+    assert.equal((await withDevelopmentSecret(configFor(dir, { HOST: '::' }))).config.host, '::');
+    // With real authentication there is no development token to protect: the usual default.
+    assert.equal((await withDevelopmentSecret(configFor(dir, { JWT_SECRET: 'a-real-secret-0123456789' }))).config.host, '0.0.0.0');
+  });
 });

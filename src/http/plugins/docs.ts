@@ -27,7 +27,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         version: '1.0.0',
         description:
           'Customers, saved cards, payments and refunds for CommuneDrop. Amounts are integers in minor units ' +
-          '(2500 = $25.00). Every answer is `{success, data}`; every error is `{success:false, message, code}`.',
+          '(2500 = $25.00). Every answer is `{success, data}` (a few add `message`; the payment list adds `has_more` and ' +
+          '`next_cursor`); every error is `{success:false, message, code}`.',
         license: { name: 'Proprietary: CommuneDrop internal use', url: `${DOCS_PREFIX}/license` },
       },
       // Paths are absolute from the host that serves this document, whatever its name.

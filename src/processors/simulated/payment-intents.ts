@@ -16,6 +16,21 @@ export interface CreatePaymentIntentParams {
   return_url?: string | undefined;
 }
 
+/**
+ * Where a customer's browser passes or fails 3-D Secure: `redirect` for a payment given a return URL
+ * (next_action.redirect_to_url), `sdk` for Stripe.js (next_action.use_stripe_sdk).
+ */
+export interface ChallengePages {
+  redirect(pi: StripeLikePaymentIntent): string;
+  sdk(pi: StripeLikePaymentIntent): string;
+}
+
+/** Stripe's own hosted pages, as Stripe answers them. */
+export const STRIPE_CHALLENGE_PAGES: ChallengePages = {
+  redirect: (pi) => `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${pi.id}`,
+  sdk: (pi) => `https://hooks.stripe.com/redirect/authenticate/${pi.id}`,
+};
+
 const CANCELABLE = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture']);
 
 /** A new intent, awaiting confirmation when it has a payment method and a payment method when not. */
@@ -76,6 +91,7 @@ export function confirm(
   pi: StripeLikePaymentIntent,
   pm: StripeLikePaymentMethod,
   returnUrl: string | undefined,
+  pages: ChallengePages,
 ): Outcome<StripeLikePaymentIntent> {
   const outcome = cardOf(pm).onCharge;
   switch (outcome.kind) {
@@ -92,11 +108,8 @@ export function confirm(
     case 'authenticate':
       pi.status = 'requires_action';
       pi.next_action = returnUrl
-        ? {
-            type: 'redirect_to_url',
-            redirect_to_url: { url: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${pi.id}`, return_url: returnUrl },
-          }
-        : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `https://hooks.stripe.com/redirect/authenticate/${pi.id}` } };
+        ? { type: 'redirect_to_url', redirect_to_url: { url: pages.redirect(pi), return_url: returnUrl } }
+        : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: pages.sdk(pi) } };
       return { ok: true, value: pi };
     case 'decline': {
       pi.status = 'requires_payment_method';

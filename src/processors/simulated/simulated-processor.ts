@@ -15,6 +15,7 @@ import {
   toProcessorPaymentMethod,
   toProcessorRefund,
 } from '../stripe-shapes.js';
+import { serviceChallengePages, SimulatedChallenges } from './authentication-page.js';
 import { SimulatedStripeError } from './outcomes.js';
 import { SimulatedStripe } from './simulated-stripe.js';
 
@@ -26,6 +27,11 @@ export interface SimulatedFaults {
   after?(operation: string): void | Promise<void>;
 }
 
+export interface SimulatedProcessorOptions {
+  /** The service's address for the links it answers (its 3-D Secure page); default: none, the links are paths. */
+  publicUrl?: () => string;
+}
+
 /**
  * PAYMENT_PROCESSOR=simulated: Stripe's test mode, in process, its state in our own database. Two
  * conveniences Stripe does not have, for demos without a browser: any unseen `pm_` id is a Visa
@@ -35,9 +41,16 @@ export interface SimulatedFaults {
 export class SimulatedProcessor implements PaymentProcessor {
   readonly name = 'simulated' as const;
   private readonly stripe: SimulatedStripe;
+  /** The 3-D Secure challenges of payments that require action, which the service's own page finishes. */
+  readonly challenges: SimulatedChallenges;
 
-  constructor(ledger: SimulatedLedger, private readonly faults: SimulatedFaults = {}) {
-    this.stripe = new SimulatedStripe(ledger, { acceptAnyPaymentMethodId: true, settleRefundsAfterMs: 0 });
+  constructor(ledger: SimulatedLedger, private readonly faults: SimulatedFaults = {}, options: SimulatedProcessorOptions = {}) {
+    this.stripe = new SimulatedStripe(ledger, {
+      acceptAnyPaymentMethodId: true,
+      settleRefundsAfterMs: 0,
+      challengePages: serviceChallengePages(options.publicUrl ?? (() => '')),
+    });
+    this.challenges = new SimulatedChallenges(this.stripe);
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

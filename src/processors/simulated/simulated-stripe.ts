@@ -14,6 +14,8 @@ import {
   checkAmount,
   confirm,
   newPaymentIntent,
+  STRIPE_CHALLENGE_PAGES,
+  type ChallengePages,
   type CreatePaymentIntentParams,
 } from './payment-intents.js';
 import { cardOf, createCardPaymentMethod, resolvePaymentMethod, unusable } from './payment-methods.js';
@@ -37,6 +39,8 @@ export interface SimulatedStripeOptions {
    */
   settleRefundsAfterMs?: number | null;
   now?: () => Date;
+  /** Stripe's hosted 3-D Secure pages, unless the host serves its own (the service in simulated mode). */
+  challengePages?: ChallengePages;
 }
 
 /**
@@ -193,7 +197,7 @@ export class SimulatedStripe {
       }
       const pi = newPaymentIntent(params, pm, () => this.timestamp());
       let outcome: Outcome<StripeLikePaymentIntent> = { ok: true, value: pi };
-      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url);
+      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.options.challengePages ?? STRIPE_CHALLENGE_PAGES);
       await tx.insert(pi, 'payment_intent', pi.customer);
       return outcome;
     });
