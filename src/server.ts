@@ -40,7 +40,7 @@ async function main() {
   process.on('SIGTERM', () => void close('SIGTERM'));
 
   // The port really bound (PORT=0 picks a free one).
-  const base = `http://localhost:${(service.app.server.address() as AddressInfo).port}`;
+  const base = `${config.tls ? 'https' : 'http'}://localhost:${(service.app.server.address() as AddressInfo).port}`;
   if (developmentSecret) process.stdout.write(await developmentBanner(config, base));
 }
 

@@ -1,6 +1,8 @@
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { describeTransport, reloadCertificateOnSighup } from './http/tls.js';
 import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -50,15 +52,18 @@ export async function startService(
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
 
   const url = await app.listen({ port: config.port, host: config.host });
+  const stopReloading = config.tls ? reloadCertificateOnSighup(app.server as unknown as TlsServer, config.tls, app.log) : () => {};
+  app.log.info(describeTransport(config));
   app.log.info(
     { processor: processor.name, database: opened.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-    `payment service ready: http://localhost:${(app.server.address() as { port: number }).port}/payment/api-docs`,
+    `payment service ready: ${config.tls ? 'https' : 'http'}://localhost:${(app.server.address() as { port: number }).port}/payment/api-docs`,
   );
   return {
     app,
     db,
     url,
     async close() {
+      stopReloading();
       await app.close();
       await opened.close();
     },

@@ -9,7 +9,8 @@ const Health = Envelope(Type.Object({ status: Type.String({ examples: ['ok'] }) 
 
 /** Liveness (the process answers) and readiness (the database answers), at the root and under /payment; open to all, as probes carry no token. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const open = { access: 'open' } as const;
+  // Probes come every few seconds from the orchestrator, which must never be rate limited into restarting us.
+  const open = { access: 'open', rateLimit: false } as const;
   for (const prefix of ['', '/payment']) {
     app.get(`${prefix}/health`, { config: open, schema: { tags: ['health'], summary: 'Alive', response: { 200: Health } } }, async () => ({
       success: true as const,

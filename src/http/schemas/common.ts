@@ -25,14 +25,15 @@ export const ErrorResponse = Type.Object(
     suggested_amount: Type.Optional(Type.Integer({ description: 'The amount in minor units a decimal amount most likely meant.' })),
     amount_remaining: Type.Optional(Type.Integer({ description: 'What is left to refund, in minor units.' })),
     minimum_amount: Type.Optional(Type.Integer()),
+    retry_after_seconds: Type.Optional(Type.Integer({ description: 'When to try again (rate_limited), as in the Retry-After header.' })),
   },
   { additionalProperties: true },
 );
 
-/** OpenAPI responses for the errors a route can answer, grouped by HTTP status. */
+/** OpenAPI responses for the errors a route can answer, grouped by HTTP status; any request may be refused for card data. */
 export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, 'validation_failed', 'internal_error'] as ErrorCode[]) {
+  for (const code of [...codes, 'validation_failed', 'card_data_not_allowed', 'internal_error'] as ErrorCode[]) {
     const status = ERROR_STATUS[code];
     byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
   }
