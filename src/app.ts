@@ -64,10 +64,13 @@ export async function buildApp(
     frameworkErrors,
     clientErrorHandler,
   };
+  // Slow clients are looked for every second (Node's default: 30 s), so a timeout is kept to the second.
+  const nodeServerOptions = { headersTimeout: config.timeouts.headersMs, connectionsCheckingInterval: 1000 };
   // With TLS files the server is an HTTPS server (a subclass of the HTTP one); plain HTTP is never served beside it.
-  const app = Fastify({ ...serverOptions, ...(config.tls ? { https: readTlsOptions(config.tls) } : {}) } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
-
-  app.server.headersTimeout = config.timeouts.headersMs;
+  const app = Fastify({
+    ...serverOptions,
+    ...(config.tls ? { https: { ...readTlsOptions(config.tls), ...nodeServerOptions } } : { http: nodeServerOptions }),
+  } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   installRequestContext(app);
   installValidators(app);

@@ -89,6 +89,23 @@ describe('hostile input', () => {
     assert.ok(broken.headers['x-request-id']);
   });
 
+  it('bounds connections in time, and answers a client too slow to send its headers with 408 in the envelope', async () => {
+    const slow = await startTestApp({ env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_CONNECTION_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000' } });
+    try {
+      await slow.app.listen({ port: 0, host: '127.0.0.1' });
+      const server = slow.app.server;
+      assert.deepEqual([server.headersTimeout, server.requestTimeout, server.timeout, server.keepAliveTimeout], [1000, 1500, 5000, 4000]);
+      const started = Date.now();
+      const answer = await rawExchange((server.address() as { port: number }).port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      assert.equal(answer.status, 408);
+      isEnvelope(answer.body, 'request_timeout');
+      assert.ok(answer.headers['x-request-id']);
+      assert.ok(Date.now() - started < 4000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('answers 413, 415 and unknown routes in the envelope over a real connection, with a request id', async () => {
     const base = `http://127.0.0.1:${port}`;
     const authorization = `Bearer ${await adminToken()}`;

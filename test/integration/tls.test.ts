@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { connect, createServer, type SecureVersion, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { TEST_DB } from '../helpers/database.js';
 import { TEST_JWT_SECRET } from '../helpers/tokens.js';
 
 const SERVER = fileURLToPath(new URL('../fixtures/crash-server.ts', import.meta.url));
@@ -78,7 +79,8 @@ function getHealth(port: number, ca: string, version: SecureVersion): Promise<{ 
   });
 }
 
-describe('TLS', () => {
+// TLS does not depend on the database (the service runs on an in-memory one): once per CI run is enough.
+describe('TLS', { skip: TEST_DB === 'postgres' ? 'runs with TEST_DB=pglite only' : false }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'payment-tls-'));
   let first: ReturnType<typeof makeCertificate>;
   let served: Awaited<ReturnType<typeof startService>>;

@@ -66,7 +66,7 @@ export function installRequestScreening(app: FastifyInstance): void {
           'card_data_not_allowed',
           `${finding.path || 'The request'} holds card data (a card number or security code), which this service never accepts: ` +
             'collect the card with Stripe.js (Elements or stripe.createPaymentMethod) and send the pm_... id it answers as paymentMethodId',
-          { param: finding.path },
+          finding.path ? { param: finding.path } : undefined,
         );
       }
       if (finding?.kind === 'too_deep') {
@@ -74,9 +74,11 @@ export function installRequestScreening(app: FastifyInstance): void {
       }
     }
     if (nul.path !== null) {
-      throw new AppError('validation_failed', `${nul.path || 'the request'} contains a NUL character (\\u0000), which is not allowed`, {
-        param: nul.path,
-      });
+      throw new AppError(
+        'validation_failed',
+        `${nul.path || 'the request'} contains a NUL character (\\u0000), which is not allowed`,
+        nul.path ? { param: nul.path } : undefined,
+      );
     }
   });
 }
