@@ -9,6 +9,7 @@ import { ProcessorError } from '../../src/processors/processor.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
 import { openDatabase } from '../../src/store/database.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { watchDocumentedAnswers } from './documented-answers.js';
 import { adminToken, JwksServer, newSigningKey, TEST_JWT_SECRET, type SigningKey } from './tokens.js';
 
 async function shareDatabase(other: TestDatabase): Promise<TestDatabase> {
@@ -116,6 +117,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const processor = options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults);
   const app = await buildApp(config, { db: database.db, processor }, options.logger ? { logger: options.logger } : {});
+  const answers = watchDocumentedAnswers(app);
   options.beforeReady?.(app);
   await app.ready();
   return {
@@ -131,6 +133,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       await database.close();
       await jwks?.server.close();
+      // Fails the test file without cutting short the cleanup its callers still have to do.
+      const undocumented = answers.undocumented();
+      if (undocumented.length > 0) {
+        console.error(`Answers the API document does not show (add them to the route's schema.response):\n  ${undocumented.join('\n  ')}`);
+        process.exitCode = 1;
+      }
     },
   };
 }

@@ -64,7 +64,8 @@ describe('Idempotency-Key and charging once', () => {
     const response = await t.api.post('/payment/customer', { email: 'long@example.com' }, { 'idempotency-key': 'k'.repeat(256) });
     assert.equal(response.status, 400);
     assert.equal(response.body.code, 'validation_failed');
-    assert.match(response.body.message, /Idempotency-Key must be 1 to 255 characters/);
+    assert.match(response.body.message, /idempotency-key \(in the headers\) must NOT have more than 255 characters/);
+    assert.equal(response.body.param, 'idempotency-key');
     const ok = await t.api.post('/payment/customer', { email: `long-${randomUUID()}@example.com` }, { 'idempotency-key': 'k'.repeat(255) });
     assert.equal(ok.status, 201);
   });

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { TokenVerifier } from '../../auth/token-verifier.js';
 import { AppError, isAppError } from '../../errors.js';
 import { ownedResourceOf, parseRouteAccess } from '../access.js';
-import { errorResponses } from '../schemas/common.js';
+import { withErrorResponses } from '../schemas/common.js';
 import { DOCS_PREFIX } from './docs.js';
 
 export interface AuthDeps {
@@ -44,6 +44,8 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const access = parseRouteAccess(route.config?.access);
     if (typeof access === 'string') throw new Error(`Route ${String(route.method)} ${route.url} ${access}`);
     if (access.rule !== 'open') documentGuard(route, access.rule, deps.names);
+    // An open route says so in the API document, so that clients send it no token.
+    else if (route.schema && !route.schema.hide) route.schema = { ...route.schema, security: [] };
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -90,7 +92,10 @@ function isOpen(request: FastifyRequest): boolean {
   return access === 'open' || (access === undefined && request.is404);
 }
 
-/** The route's page in the API document says it needs a bearer token, who passes, and the 401/403 answers. */
+/**
+ * The route's page in the API document says it needs a bearer token, who passes, and the answers
+ * of this hook: 401, 403, and 503 while the key set of service tokens cannot be fetched.
+ */
 function documentGuard(route: RouteOptions, rule: AccessRuleName, names: AccessNames): void {
   const schema = route.schema ?? {};
   const requirement = describeRequirement(rule, names);
@@ -98,6 +103,6 @@ function documentGuard(route: RouteOptions, rule: AccessRuleName, names: AccessN
     ...schema,
     security: [{ bearerAuth: [] }],
     description: [(schema as { description?: string }).description, `**Access**: ${requirement}.`].filter(Boolean).join('\n\n'),
-    response: { ...errorResponses('unauthorized', 'forbidden'), ...(schema.response as object | undefined) },
+    response: withErrorResponses(schema.response as Record<string, unknown> | undefined, 'unauthorized', 'forbidden', 'service_unavailable'),
   };
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { IdempotencyClaim, IdempotencyKeysRepository } from '../../store/idempotency-keys-repository.js';
 import { canonicalJson } from '../../util/canonical-json.js';
+import { withErrorResponses } from '../schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,8 +23,17 @@ export interface IdempotencyOptions {
   waitMs: number;
 }
 
-const MAX_KEY_LENGTH = 255;
 const POLL_MS = 25;
+const KEYED_METHODS = new Set(['POST', 'DELETE']);
+
+const IdempotencyKeyHeader = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description:
+    'Any unique string (a UUID) per logical request: a retry with the same key and body is answered with the first ' +
+    'answer (`Idempotent-Replayed: true`) for 24 hours, never carried out twice. Keys belong to the caller.',
+  examples: ['2f1c6a3e-8b4d-4f2a-9c1e-7d5b3a9e0f12'],
+});
 
 /**
  * What a use case derives its row ids from: the caller, the client's key and the key's seed (new
@@ -47,6 +58,7 @@ function fingerprint(request: FastifyRequest): string {
  * while the first request runs waits for its answer, up to `waitMs`, then is 409 `idempotency_in_progress`.
  */
 export function installIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
+  app.addHook('onRoute', documentIdempotencyKey);
   // Requests of this process that are running a key's handler, so a retry here waits without polling.
   const running = new Map<string, { owner: string; done: Promise<void>; finish: () => void }>();
   const begin = (id: string, owner: string) => {
@@ -74,15 +86,11 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
   }
 
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' && request.method !== 'DELETE') return;
+    if (!KEYED_METHODS.has(request.method)) return;
     const header = request.headers['idempotency-key'];
     if (header === undefined) return;
+    // Its length is checked by the route's header schema (documentIdempotencyKey).
     const key = Array.isArray(header) ? header[0] ?? '' : header;
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new AppError('validation_failed', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters (got ${key.length})`, {
-        param: 'Idempotency-Key',
-      });
-    }
     const scope = options.scopeOf(request);
     if (scope === null) {
       throw new AppError(
@@ -126,6 +134,18 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     }
     return payload;
   });
+}
+
+/** Every POST and DELETE documents the header, validated by its schema, and the two answers it adds. */
+function documentIdempotencyKey(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (!methods.some((method) => KEYED_METHODS.has(method)) || !route.schema || route.schema.hide) return;
+  const headers = (route.schema.headers ?? Type.Object({})) as { properties?: Record<string, unknown> };
+  route.schema = {
+    ...route.schema,
+    headers: { ...headers, properties: { ...headers.properties, 'Idempotency-Key': IdempotencyKeyHeader } },
+    response: withErrorResponses(route.schema.response as Record<string, unknown> | undefined, 'idempotency_error', 'idempotency_in_progress'),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -24,6 +24,18 @@ export function installValidators(app: FastifyInstance): void {
   const bodies = buildAjv({ coerceTypes: false });
   const urlParts = buildAjv({ coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) =>
-    (httpPart === 'body' ? bodies : urlParts).compile(schema as object),
+    httpPart === 'body' ? bodies.compile(schema as object) : urlParts.compile(httpPart === 'headers' ? lowerCaseHeaderNames(schema as object) : (schema as object)),
   );
+}
+
+/**
+ * Request headers arrive with lower-case names, so a header schema, which names them as the API
+ * document shows them (`Idempotency-Key`), is matched in lower case (as Fastify's own compiler does).
+ */
+function lowerCaseHeaderNames(schema: { properties?: Record<string, unknown>; required?: string[] }): object {
+  return {
+    ...schema,
+    ...(schema.properties ? { properties: Object.fromEntries(Object.entries(schema.properties).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
+    ...(schema.required ? { required: schema.required.map((name) => name.toLowerCase()) } : {}),
+  };
 }

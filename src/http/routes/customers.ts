@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
-import { Envelope, errorResponses } from '../schemas/common.js';
+import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import { CreateCustomerBody, CustomerData, CustomerEmailParams } from '../schemas/customers.js';
 
 export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
@@ -11,10 +11,11 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
       config: { access: { rule: 'write', owner: { email: 'body.email', otherwise: 'forbidden' } } },
       schema: {
         tags: ['customers'],
+        operationId: 'createCustomer',
         summary: 'Create a customer (or answer the existing one for that email)',
         description: 'One customer per email, whatever its case: a new email answers 201, a known one 200 with the existing id.',
         body: CreateCustomerBody,
-        response: { 200: Envelope(CustomerData), 201: Envelope(CustomerData), ...errorResponses('processor_unavailable') },
+        response: { 200: Envelope(CustomerData), 201: Envelope(CustomerData), ...errorResponses(...PROCESSOR_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -30,6 +31,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
       config: { access: { rule: 'read', owner: { email: 'params.email', otherwise: 'not_found' } } },
       schema: {
         tags: ['customers'],
+        operationId: 'getCustomerByEmail',
         summary: 'Find a customer by email',
         description: 'The email is URL-encoded in the path. 404 means there is no customer yet.',
         params: CustomerEmailParams,

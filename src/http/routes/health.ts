@@ -5,22 +5,30 @@ import type { Database } from '../../store/database.js';
 import { sendError } from '../plugins/error-handler.js';
 import { Envelope, errorResponses } from '../schemas/common.js';
 
-const Health = Envelope(Type.Object({ status: Type.String({ examples: ['ok'] }) }));
+const Alive = Envelope(Type.Object({ status: Type.String({ examples: ['ok'] }) }));
+const Ready = Envelope(Type.Object({ status: Type.String({ examples: ['ready'] }) }));
 
 /** Liveness (the process answers) and readiness (the database answers), at the root and under /payment; open to all, as probes carry no token. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   // Probes come every few seconds from the orchestrator, which must never be rate limited into restarting us.
   const open = { access: 'open', rateLimit: false } as const;
-  for (const prefix of ['', '/payment']) {
-    app.get(`${prefix}/health`, { config: open, schema: { tags: ['health'], summary: 'Alive', response: { 200: Health } } }, async () => ({
-      success: true as const,
-      data: { status: 'ok' },
-    }));
+  // The same probes at the root (for the cluster) and under /payment (for the gateway), each its own operation.
+  for (const [prefix, name] of [['', ''], ['/payment', 'Payment']] as const) {
+    app.get(
+      `${prefix}/health`,
+      { config: open, schema: { tags: ['health'], operationId: `get${name}Health`, summary: 'Alive', response: { 200: Alive } } },
+      async () => ({ success: true as const, data: { status: 'ok' } }),
+    );
     app.get(
       `${prefix}/ready`,
       {
         config: open,
-        schema: { tags: ['health'], summary: 'Ready: the database answers', response: { 200: Health, ...errorResponses('service_unavailable') } },
+        schema: {
+          tags: ['health'],
+          operationId: `get${name}Readiness`,
+          summary: 'Ready: the database answers',
+          response: { 200: Ready, ...errorResponses('service_unavailable') },
+        },
       },
       async (request, reply) => {
         try {

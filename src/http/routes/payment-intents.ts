@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
 import { requestKeyOf } from '../plugins/idempotency.js';
 import { presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
-import { Envelope, errorResponses } from '../schemas/common.js';
+import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import {
   CapturePaymentIntentBody,
   CreatePaymentIntentBody,
@@ -18,6 +18,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: { rule: 'create-payment', owner: { customerId: 'body.customerId' } } },
       schema: {
         tags: ['payments'],
+        operationId: 'createPaymentIntent',
         summary: 'Charge a customer\'s card',
         description:
           'Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; ' +
@@ -28,8 +29,8 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         response: {
           200: Envelope(PaymentIntentData),
           ...errorResponses(
-            'invalid_amount', 'amount_below_minimum', 'processor_invalid_request', 'card_declined', 'customer_not_found',
-            'payment_method_not_found', 'order_already_paid', 'processor_unavailable',
+            'invalid_amount', 'amount_below_minimum', 'card_declined', 'customer_not_found', 'payment_method_not_found',
+            'order_already_paid', ...PROCESSOR_ERRORS,
           ),
         },
       },
@@ -56,6 +57,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: 'admin-or-write' },
       schema: {
         tags: ['payments'],
+        operationId: 'capturePaymentIntent',
         summary: 'Capture an authorized payment',
         description:
           'For a payment created with captureMethod manual (status requires_capture): charges `amount` (default: all that was ' +
@@ -64,7 +66,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         body: CapturePaymentIntentBody,
         response: {
           200: Envelope(PaymentIntentDetails),
-          ...errorResponses('invalid_amount', 'payment_intent_not_found', 'invalid_state', 'processor_unavailable'),
+          ...errorResponses('invalid_amount', 'payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
         },
       },
       // The body is optional: no body means "capture everything".
@@ -84,6 +86,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: 'admin-or-write' },
       schema: {
         tags: ['payments'],
+        operationId: 'cancelPaymentIntent',
         summary: 'Cancel a payment that has not been charged',
         description:
           'Releases an authorization (requires_capture) or abandons a payment awaiting the customer (requires_action, ' +
@@ -91,7 +94,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         params: PaymentIntentParams,
         response: {
           200: Envelope(PaymentIntentDetails),
-          ...errorResponses('payment_intent_not_found', 'invalid_state', 'processor_unavailable'),
+          ...errorResponses('payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
         },
       },
     },
@@ -107,6 +110,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: { rule: 'read', owner: { paymentIntentId: 'params.id' } } },
       schema: {
         tags: ['payments'],
+        operationId: 'getPaymentIntent',
         summary: 'Status of a payment',
         description: 'What the service knows of a payment intent, for a client whose create call timed out or that waits on 3-D Secure.',
         params: PaymentIntentParams,

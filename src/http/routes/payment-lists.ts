@@ -35,6 +35,7 @@ export const paymentListRoutes: FastifyPluginAsyncTypebox<{ services: AppService
       config: { access: { rule: 'read', owner: { customerId: 'query.customerId' } } },
       schema: {
         tags: ['payments'],
+        operationId: 'listPayments',
         summary: 'List payments, newest first',
         description: 'Filter by `orderId` and/or `customerId`; page with `limit` and the `next_cursor` of the previous page.',
         querystring: ListPaymentsQuery,

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../../app-services.js';
 import type { RouteAccess } from '../access.js';
 import { presentAttachedCard, presentSavedCard } from '../presenters.js';
-import { Envelope, EnvelopeWithMessage, errorResponses } from '../schemas/common.js';
+import { Envelope, EnvelopeWithMessage, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import {
   AttachedPaymentMethod,
   AttachPaymentMethodBody,
@@ -17,7 +17,7 @@ import {
 /** A customer changes only its own cards; another customer's id answers as an unknown one. */
 const OWNER_WRITES: RouteAccess = { rule: 'write', owner: { customerId: 'body.customerId' } };
 
-const ATTACH_ERRORS = errorResponses('customer_not_found', 'payment_method_not_found', 'payment_method_unusable', 'card_declined', 'processor_unavailable');
+const ATTACH_ERRORS = errorResponses('customer_not_found', 'payment_method_not_found', 'payment_method_unusable', 'card_declined', ...PROCESSOR_ERRORS);
 
 export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
@@ -26,6 +26,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
+        operationId: 'savePaymentMethod',
         summary: 'Save a card for a customer',
         description: 'Attaches the processor token to the customer. Saving the same card again is harmless (200); the first card becomes the default.',
         body: AttachPaymentMethodBody,
@@ -44,12 +45,17 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
+        operationId: 'savePaymentMethodWithDetails',
         summary: 'Save a card with its display details',
         description:
           'As POST /payment/payment-method, with the cardholder name and default flag. Brand, last4 and expiry are checked, ' +
           'but the processor\'s own values are stored whenever it has them.',
         body: PaymentMethodDetailsBody,
-        response: { 200: EnvelopeWithMessage(SavedPaymentMethod), 201: EnvelopeWithMessage(SavedPaymentMethod), ...ATTACH_ERRORS },
+        response: {
+          200: EnvelopeWithMessage(SavedPaymentMethod, 'Payment method updated'),
+          201: EnvelopeWithMessage(SavedPaymentMethod, 'Payment method added'),
+          ...ATTACH_ERRORS,
+        },
       },
     },
     async (request, reply) => {
@@ -67,9 +73,10 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
+        operationId: 'setDefaultPaymentMethod',
         summary: 'Make a saved card the default',
         body: SetDefaultPaymentMethodBody,
-        response: { 200: EnvelopeWithMessage(SavedPaymentMethod), ...errorResponses('customer_not_found', 'payment_method_not_found') },
+        response: { 200: EnvelopeWithMessage(SavedPaymentMethod, 'Default payment method updated'), ...errorResponses('customer_not_found', 'payment_method_not_found') },
       },
     },
     async (request) => {
@@ -84,12 +91,13 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: OWNER_WRITES },
       schema: {
         tags: ['payment-methods'],
+        operationId: 'deletePaymentMethod',
         summary: 'Delete a saved card',
         description: 'Detaches the card at the processor. When it was the default, the most recently added remaining card becomes the default.',
         body: AttachPaymentMethodBody,
         response: {
-          200: EnvelopeWithMessage(DeletedPaymentMethod),
-          ...errorResponses('customer_not_found', 'payment_method_not_found', 'processor_unavailable'),
+          200: EnvelopeWithMessage(DeletedPaymentMethod, 'Payment method deleted successfully'),
+          ...errorResponses('customer_not_found', 'payment_method_not_found', ...PROCESSOR_ERRORS),
         },
       },
     },
@@ -106,6 +114,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       config: { access: { rule: 'read', owner: { customerId: 'params.customerId' } } },
       schema: {
         tags: ['payment-methods'],
+        operationId: 'listPaymentMethods',
         summary: 'List a customer\'s saved cards',
         description: 'Default card first, then in the order they were added.',
         params: CustomerIdParams,

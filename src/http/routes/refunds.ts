@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../../app-services.js';
 import { requestKeyOf } from '../plugins/idempotency.js';
 import { presentRefund, presentRefundDetails } from '../presenters.js';
-import { Envelope, errorResponses } from '../schemas/common.js';
+import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import { CreateRefundBody, ListRefundsQuery, RefundData, RefundDetails } from '../schemas/refunds.js';
 
 export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
@@ -13,6 +13,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       config: { access: 'admin-or-write' },
       schema: {
         tags: ['refunds'],
+        operationId: 'createRefund',
         summary: 'Refund all or part of a payment',
         description:
           'Without `amount`, refunds everything left. Several partial refunds are allowed; together they never exceed what was ' +
@@ -20,7 +21,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
         body: CreateRefundBody,
         response: {
           200: Envelope(RefundData),
-          ...errorResponses('invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'invalid_state', 'processor_unavailable'),
+          ...errorResponses('invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
         },
       },
     },
@@ -36,6 +37,7 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       config: { access: { rule: 'read', owner: { paymentIntentId: 'query.paymentIntentId' } } },
       schema: {
         tags: ['refunds'],
+        operationId: 'listRefunds',
         summary: 'A payment\'s refunds, newest first',
         querystring: ListRefundsQuery,
         response: { 200: Envelope(Type.Array(RefundDetails)), ...errorResponses('payment_intent_not_found') },

@@ -6,6 +6,16 @@ export const PAYMENT_STATUS_VALUES = [
   'succeeded', 'canceled',
 ] as const;
 
+const Status = Type.Union(PAYMENT_STATUS_VALUES.map((s) => Type.Literal(s)), {
+  description: 'Stripe\'s payment intent status; unknown while the processor\'s answer is awaited.',
+  examples: ['succeeded'],
+});
+
+const CaptureMethod = Type.Union([Type.Literal('automatic'), Type.Literal('manual')], {
+  description: 'manual: authorize now, capture later.',
+  examples: ['automatic'],
+});
+
 export const CreatePaymentIntentBody = Type.Object({
   amount: Amount,
   customerId: CustomerId,
@@ -14,7 +24,7 @@ export const CreatePaymentIntentBody = Type.Object({
   currency: Type.Optional(Currency),
   returnUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, description: 'Where 3-D Secure sends the customer back.', examples: ['https://example.com/checkout/complete'] })),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
-  captureMethod: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('manual')], { description: 'manual: authorize now, capture later.', default: 'automatic' })),
+  captureMethod: Type.Optional({ ...CaptureMethod, default: 'automatic' }),
   automatic_payment_methods: Type.Optional(
     Type.Object(
       { enabled: Type.Boolean(), allow_redirects: Type.Optional(Type.Union([Type.Literal('always'), Type.Literal('never')])) },
@@ -26,10 +36,6 @@ export type CreatePaymentIntentBody = Static<typeof CreatePaymentIntentBody>;
 
 export const PaymentIntentParams = Type.Object({ id: PaymentIntentId });
 export type PaymentIntentParams = Static<typeof PaymentIntentParams>;
-
-const Status = Type.Union(PAYMENT_STATUS_VALUES.map((s) => Type.Literal(s)), {
-  description: 'Stripe\'s payment intent status; unknown while the processor\'s answer is awaited.',
-});
 
 /** The answer to a payment intent creation: the document's four fields, and what 3-D Secure or capture needs. */
 export const PaymentIntentData = Type.Object({
@@ -47,19 +53,22 @@ export const PaymentIntentDetails = Type.Object({
   status: Status,
   amount: Amount,
   currency: Type.String({ examples: ['usd'] }),
-  amount_received: Type.Integer(),
-  amount_capturable: Type.Integer(),
-  amount_refunded: Type.Integer(),
-  capture_method: Type.String(),
+  amount_received: Type.Integer({ description: 'Minor units charged.', examples: [2500] }),
+  amount_capturable: Type.Integer({ description: 'Minor units authorized and not yet captured.', examples: [0] }),
+  amount_refunded: Type.Integer({ description: 'Minor units refunded (succeeded and pending refunds).', examples: [1000] }),
+  capture_method: CaptureMethod,
   customer_id: Type.Union([CustomerId, Type.Null()]),
   payment_method_id: PaymentMethodId,
-  order_id: Type.Union([Type.String(), Type.Null()]),
+  order_id: Type.Union([Type.String(), Type.Null()], { examples: ['order_1234567890'] }),
   last_payment_error: Type.Union([
     Type.Object({ code: Type.Union([Type.String(), Type.Null()]), decline_code: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
     Type.Null(),
   ]),
   next_action: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
-  capture_before: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  capture_before: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When an authorization lapses (requires_capture only).',
+    examples: [null],
+  }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

@@ -1,0 +1,115 @@
+import type { ErrorCode } from '../../errors.js';
+
+/** What an error answer of one code looks like, beside `success: false` and the code itself. */
+export interface ErrorExample {
+  summary: string;
+  message: string;
+  /** The extra fields that code carries (`param`, `decline_code`, `amount_remaining`...). */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * One example answer per error code, shown in the API document under every status a route
+ * documents. Typed against the code table, so a new code does not compile until it has one.
+ */
+export const ERROR_EXAMPLES = {
+  validation_failed: {
+    summary: 'A field is missing or malformed',
+    message: 'email must be a valid email',
+    fields: { param: 'email' },
+  },
+  invalid_amount: {
+    summary: 'A decimal amount',
+    message: 'amount must be an integer number of minor units: 65.22 USD is 6522',
+    fields: { param: 'amount', suggested_amount: 6522 },
+  },
+  amount_below_minimum: {
+    summary: 'Less than the processor charges',
+    message: 'amount must be at least 50 (0.50 USD), the smallest charge the processor accepts',
+    fields: { param: 'amount', minimum_amount: 50 },
+  },
+  malformed_json: { summary: 'The body is not JSON', message: 'The body is not valid JSON' },
+  refund_exceeds_amount: {
+    summary: 'More than is left to refund',
+    message: 'amount 3000 exceeds what is left to refund (1500)',
+    fields: { param: 'amount', amount_remaining: 1500 },
+  },
+  payment_method_unusable: {
+    summary: 'The card cannot be saved',
+    message: 'This PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.',
+    fields: { param: 'paymentMethodId' },
+  },
+  processor_invalid_request: {
+    summary: 'The processor refused the request',
+    message: 'The currency xts is not supported',
+    fields: { param: 'currency' },
+  },
+  idempotency_error: {
+    summary: 'A key reused with other parameters',
+    message: 'Idempotency-Key "order-1234-attempt-1" was first used with other parameters; use a new key for a different request',
+  },
+  card_data_not_allowed: {
+    summary: 'A card number or security code was sent',
+    message:
+      'cardNumber holds card data (a card number or security code), which this service never accepts: collect the card with ' +
+      'Stripe.js (Elements or stripe.createPaymentMethod) and send the pm_... id it answers as paymentMethodId',
+    fields: { param: 'cardNumber' },
+  },
+  unauthorized: { summary: 'No valid bearer token', message: 'Authentication required: send Authorization: Bearer <token>' },
+  card_declined: {
+    summary: 'The card was declined',
+    message: 'Your card has insufficient funds.',
+    fields: { decline_code: 'insufficient_funds', payment_intent_id: 'pi_1234567890' },
+  },
+  forbidden: { summary: 'The token may not do this', message: 'Needs the admin role or the payment.write scope' },
+  not_found: { summary: 'No such route', message: 'No route GET /payment/nothing; see /payment/api-docs' },
+  customer_not_found: { summary: 'No such customer', message: 'No customer with email customer@example.com' },
+  payment_method_not_found: {
+    summary: 'No such saved card',
+    message: 'Customer cus_1234567890 has no saved payment method pm_1234567890',
+  },
+  payment_intent_not_found: { summary: 'No such payment', message: 'No payment intent pi_1234567890' },
+  refund_not_found: { summary: 'No such refund', message: 'No refund re_1234567890' },
+  method_not_allowed: { summary: 'The path exists, the method does not', message: 'PATCH is not allowed on /payment/customer' },
+  order_already_paid: {
+    summary: 'The order already has a payment',
+    message: 'Order order_1234567890 is already paid; it cannot be charged twice',
+    fields: { payment_intent_id: 'pi_1234567890', status: 'succeeded' },
+  },
+  invalid_state: {
+    summary: 'Not possible in the payment\'s status',
+    message: 'A payment that is succeeded cannot become canceled',
+    fields: { status: 'succeeded' },
+  },
+  idempotency_in_progress: {
+    summary: 'The first request with this key is still running',
+    message: 'A request with Idempotency-Key "order-1234-attempt-1" is still being processed; retry later',
+  },
+  payload_too_large: { summary: 'The body is too large', message: 'The request body is larger than this service accepts' },
+  unsupported_media_type: {
+    summary: 'The body is not JSON',
+    message: 'Send the body as JSON with Content-Type: application/json',
+  },
+  rate_limited: {
+    summary: 'Too many requests from this caller (see Retry-After)',
+    message: 'Too many writes from this caller: retry after 12 s',
+    fields: { retry_after_seconds: 12 },
+  },
+  request_timeout: { summary: 'The request was not received in time', message: 'The request was not received in time' },
+  uri_too_long: { summary: 'A path parameter is too long', message: 'A path parameter is longer than 1024 characters' },
+  headers_too_large: {
+    summary: 'The request line and headers are too large',
+    message: 'The request line and headers are larger than this service accepts (16 KB)',
+  },
+  internal_error: { summary: 'A fault of the service', message: 'Internal server error' },
+  processor_misconfigured: {
+    summary: 'The processor refused the service\'s credentials',
+    message: 'The payment processor is not configured correctly; the operators have been alerted',
+  },
+  processor_unavailable: {
+    summary: 'The processor did not answer; the outcome is not known yet',
+    message: 'The payment processor is unavailable; the payment is recorded and will be settled, follow it with GET /payment/payment-intent/pi_1234567890',
+    fields: { payment_intent_id: 'pi_1234567890' },
+  },
+  service_unavailable: { summary: 'A dependency does not answer', message: 'The database does not answer' },
+} as const satisfies Record<ErrorCode, ErrorExample>;
