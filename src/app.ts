@@ -3,15 +3,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createServices, type AppServices } from './app-services.js';
 import { OwnershipChecker } from './auth/ownership.js';
-import type { Principal } from './auth/principal.js';
+import { callerKey, type Principal } from './auth/principal.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { needsDevelopmentSecret, type Config } from './config.js';
+import { containsCardNumber } from './domain/card-data.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
-import { OneLinePerRequest, serializeRequest } from './http/plugins/request-log.js';
-import { installValidators, refuseNulCharacters } from './http/plugins/validation.js';
+import { OneLinePerRequest } from './http/plugins/request-log.js';
+import { loggerOptions } from './http/logging.js';
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/plugins/framework-answers.js';
+import { documentPerimeterAnswers } from './http/plugins/perimeter-docs.js';
+import { installRateLimits } from './http/plugins/rate-limits.js';
+import { contextualLogger, installRequestContext } from './http/plugins/request-context.js';
+import { installRequestScreening } from './http/plugins/request-screening.js';
+import { installSecurityHeaders } from './http/plugins/security-headers.js';
+import { installValidators } from './http/plugins/validation.js';
+import { readTlsOptions } from './http/tls.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { paymentIntentRoutes } from './http/routes/payment-intents.js';
@@ -28,18 +37,7 @@ export interface AppDeps {
   processor: PaymentProcessor;
 }
 
-/** Fields that must never reach a log line. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.client_secret',
-  '*.clientSecret',
-];
-
-export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } };
-}
+export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
 
 /** Builds the HTTP application: plugins, routes and the one error handler. Tests use it through `inject`. */
 export async function buildApp(
@@ -51,33 +49,55 @@ export async function buildApp(
     // Fail closed: an app that could verify no token would refuse everything, or worse, be wired open by mistake.
     throw new Error('buildApp needs JWT_SECRET or JWKS_URL in config.auth (the server supplies a development secret when both are unset)');
   }
-  const app = Fastify({
+  const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      // A client's id is kept for tracing, unless it could carry a card number into every log line.
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) && !containsCardNumber(given) ? given : randomUUID();
     },
     ajv: undefined,
+    // Fastify takes a hop count too; its types only list the other forms.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    connectionTimeout: config.timeouts.connectionMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    requestTimeout: config.timeouts.requestMs,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
     ...(config.nodeEnv === 'development' ? { logController: new OneLinePerRequest() } : {}),
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  };
+  // Slow clients are looked for every second (Node's default: 30 s), so a timeout is kept to the second.
+  const nodeServerOptions = { headersTimeout: config.timeouts.headersMs, connectionsCheckingInterval: 1000 };
+  // With TLS files the server is an HTTPS server (a subclass of the HTTP one); plain HTTP is never served beside it.
+  const app = Fastify({
+    ...serverOptions,
+    ...(config.tls ? { https: { ...readTlsOptions(config.tls), ...nodeServerOptions } } : { http: nodeServerOptions }),
+  } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
+  installRequestContext(app);
   installValidators(app);
-  refuseNulCharacters(app);
   installErrorHandler(app);
   // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  await installSecurityHeaders(app, config.corsOrigins);
+  documentPerimeterAnswers(app, { rateLimited: config.rateLimit.enabled });
+  // Before validation, ownership, idempotency and the handlers: card data and hostile shapes never get further.
+  installRequestScreening(app);
+  const throttle = await installRateLimits(app, config.rateLimit);
 
-  const services = createServices(deps.db, deps.processor, app.log, config);
+  const services = createServices(deps.db, deps.processor, contextualLogger(app.log), config);
   app.decorate('services', services);
   // Before the docs and the routes, so that every route they add is guarded or declared open.
   installAuth(app, {
     verifier: createTokenVerifier(config.auth),
     ownership: new OwnershipChecker(services.customers, services.payments),
     names: config.auth.names,
+    throttle,
   });
   // After authentication: a refused request is never stored under its key, and keys belong to their caller.
   installIdempotency(app, {
@@ -99,14 +119,9 @@ export async function buildApp(
   return app;
 }
 
-/**
- * Whose idempotency keys these are: a service by its client, a user by its own id (a user token's
- * `azp` names the web app every user shares, so it must not scope keys); null for a token naming nobody.
- */
+/** Whose idempotency keys these are: the caller's (two callers never share a key); null for a token naming nobody. */
 export function idempotencyScope(principal: Principal | null): string | null {
-  if (!principal) return null;
-  const id = principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email);
-  return id ? `${principal.kind}:${id}` : null;
+  return callerKey(principal);
 }
 
 declare module 'fastify' {

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
+import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
 
 /**
  * Every environment variable the service reads, in one schema. The README's configuration table
@@ -150,11 +151,12 @@ export const EnvSchema = Type.Object({
     description: 'Retries of a failed request to Stripe (connection errors, 409, 5xx), with the same idempotency key.',
   }),
   ...AUTH_ENV,
+  ...PERIMETER_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
 
-export interface Config {
+export interface Config extends PerimeterConfig {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
@@ -314,6 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),
+    ...perimeterConfig(e, (message) => {
+      throw new ConfigError(message);
+    }),
   };
 }
 

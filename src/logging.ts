@@ -3,16 +3,6 @@ import type { Config } from './config.js';
 
 export type LogFormat = 'pretty' | 'json';
 
-/** Query parameters whose values are credentials (the simulated 3-D Secure page's challenge): never in a log line. */
-const SECRET_QUERY_PARAMETERS = ['challenge'];
-
-/** A request URL as it may be logged: the values of secret query parameters replaced. */
-export function loggableUrl(url: string): string {
-  if (!url.includes('?')) return url;
-  const pattern = new RegExp(`([?&](?:${SECRET_QUERY_PARAMETERS.join('|')})=)[^&#]*`, 'g');
-  return url.replace(pattern, '$1[redacted]');
-}
-
 /** LOG_FORMAT, or pretty for a person at a terminal outside production and JSON for everything else (files, collectors). */
 export function resolveLogFormat(config: Pick<Config, 'logFormat' | 'nodeEnv'>, stdoutIsTTY = process.stdout.isTTY === true): LogFormat {
   if (config.logFormat) return config.logFormat;

@@ -52,7 +52,7 @@ async function main() {
 
   // The port really bound (PORT=0 picks a free one).
   const address = service.app.server.address() as AddressInfo;
-  const base = config.publicUrl ?? `http://localhost:${address.port}`;
+  const base = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${address.port}`;
   if (developmentSecret) process.stdout.write(await developmentBanner(config, base, address));
 }
 

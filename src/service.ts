@@ -1,7 +1,9 @@
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
+import { describeTransport, reloadCertificateOnSighup } from './http/tls.js';
 import { logDestination } from './logging.js';
 import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
@@ -32,7 +34,7 @@ export async function startService(
   const db = overrides.wrapDatabase?.(opened) ?? opened;
   // The links the service answers (the simulated 3-D Secure page) name PUBLIC_URL, or localhost and
   // the port, which PORT=0 leaves to be known once the service listens.
-  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  let publicUrl = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${config.port}`;
   const processor = overrides.processor?.(db) ?? createProcessor(config, db, () => publicUrl);
   const destination = await logDestination(config);
   const app = await buildApp(config, { db, processor }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
@@ -57,7 +59,9 @@ export async function startService(
 
   const url = await app.listen({ port: config.port, host: config.host });
   const address = app.server.address() as AddressInfo;
-  if (!config.publicUrl) publicUrl = `http://localhost:${address.port}`;
+  if (!config.publicUrl) publicUrl = `${config.tls ? 'https' : 'http'}://localhost:${address.port}`;
+  const stopReloading = config.tls ? reloadCertificateOnSighup(app.server as unknown as TlsServer, config.tls, app.log) : () => {};
+  app.log.info(describeTransport(config));
   app.log.info(
     {
       processor: processor.name,
@@ -72,6 +76,7 @@ export async function startService(
     db,
     url,
     async close() {
+      stopReloading();
       await app.close();
       await opened.close();
     },

@@ -52,3 +52,14 @@ export function principalFromClaims(claims: JWTPayload, kind: Principal['kind'])
     clientId: firstString(claims.client_id, claims.azp),
   };
 }
+
+/**
+ * Who a caller is across requests, for what belongs to a caller (idempotency keys, rate limits): a
+ * service by its client, a user by its own id (a user token's `azp` names the web app every user
+ * shares, so it must not identify them); null for a token naming nobody.
+ */
+export function callerKey(principal: Principal | null): string | null {
+  if (!principal) return null;
+  const id = principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email);
+  return id ? `${principal.kind}:${id}` : null;
+}

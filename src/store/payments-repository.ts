@@ -170,6 +170,7 @@ export class PaymentsRepository {
     outcome: PaymentOutcome,
     source: PaymentEventSource,
   ): Promise<{ payment: Payment; updated: boolean }> {
+    // An outcome that says nothing new (a status poll, a refresh) leaves the row as it is, updated_at included.
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ status: PaymentStatus }>('SELECT status FROM payments WHERE id = $1 FOR UPDATE', [id]);
       const current = rows[0]!.status;
@@ -181,7 +182,12 @@ export class PaymentsRepository {
            client_secret = COALESCE($6, client_secret), next_action = $7,
            failure_code = $8, decline_code = $9, failure_message = $10, capture_before = $11,
            pending_operation = NULL, pending_amount = NULL, updated_at = now()
-         WHERE id = $1`,
+         WHERE id = $1 AND (
+           processor_payment_intent_id IS DISTINCT FROM COALESCE($2, processor_payment_intent_id) OR status IS DISTINCT FROM $3
+           OR amount_capturable IS DISTINCT FROM $4 OR amount_received IS DISTINCT FROM $5
+           OR client_secret IS DISTINCT FROM COALESCE($6, client_secret) OR next_action IS DISTINCT FROM $7::jsonb
+           OR failure_code IS DISTINCT FROM $8 OR decline_code IS DISTINCT FROM $9 OR failure_message IS DISTINCT FROM $10
+           OR capture_before IS DISTINCT FROM $11::timestamptz OR pending_operation IS NOT NULL OR pending_amount IS NOT NULL)`,
         [
           id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
           outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),

@@ -109,6 +109,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
+    // The limits run (in memory) in every test, with budgets no test reaches unless it sets its own.
+    RATE_LIMIT_READ_MAX: '1000000',
+    RATE_LIMIT_WRITE_MAX: '1000000',
     ...(jwks ? { JWKS_URL: jwks.server.url } : {}),
     ...options.env,
   });

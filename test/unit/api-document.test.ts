@@ -49,7 +49,7 @@ describe('every route is a complete operation of the API document, or the app do
     assert.deepEqual(Object.keys(response), ['200', '400', '413', '415', '500']);
     assert.deepEqual(response['200']!.examples, [{ success: true, data: { id: 're_123', at: '2026-01-15T09:30:00.000Z' } }]);
     assert.equal(response['200']!['x-response-description'], 'OK');
-    assert.deepEqual(Object.keys(response['400']!['x-examples'] as object), ['malformed_json', 'validation_failed']);
+    assert.deepEqual(Object.keys(response['400']!['x-examples'] as object), ['card_data_not_allowed', 'malformed_json', 'validation_failed']);
   });
 });
 
@@ -57,7 +57,7 @@ describe('error answers', () => {
   it('group codes by status, each code with its example', () => {
     const response = errorResponses('refund_exceeds_amount', 'invalid_state') as Record<number, Record<string, any>>;
     assert.deepEqual(Object.keys(response), ['400', '409', '500']);
-    assert.deepEqual(response[400]!.properties.code.enum, ['refund_exceeds_amount', 'validation_failed']);
+    assert.deepEqual(response[400]!.properties.code.enum, ['card_data_not_allowed', 'refund_exceeds_amount', 'validation_failed']);
     assert.deepEqual(response[400]!['x-examples'].refund_exceeds_amount.value, {
       success: false,
       message: 'amount 3000 exceeds what is left to refund (1500)',
@@ -71,7 +71,7 @@ describe('error answers', () => {
     const ok = Envelope(Type.Object({}));
     const merged = withErrorResponses({ 200: ok, ...errorResponses('invalid_amount') }, 'unauthorized', 'idempotency_error') as Record<number, any>;
     assert.equal(merged[200], ok);
-    assert.deepEqual(merged[400].properties.code.enum, ['idempotency_error', 'invalid_amount', 'validation_failed']);
+    assert.deepEqual(merged[400].properties.code.enum, ['card_data_not_allowed', 'idempotency_error', 'invalid_amount', 'validation_failed']);
     assert.deepEqual(merged[401].properties.code.enum, ['unauthorized']);
   });
 });

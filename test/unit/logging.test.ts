@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loggableUrl, logDestination, resolveLogFormat } from '../../src/logging.js';
+import { loggableUrl } from '../../src/http/logging.js';
+import { logDestination, resolveLogFormat } from '../../src/logging.js';
 
 describe('log format and redaction', () => {
   it('pretty-prints for a person at a terminal outside production, JSON for everything else, LOG_FORMAT first', () => {
@@ -22,6 +23,7 @@ describe('log format and redaction', () => {
     assert.equal(loggableUrl('/payment/simulated/3ds/pi_1?challenge=abc&x=1'), '/payment/simulated/3ds/pi_1?challenge=[redacted]&x=1');
     assert.equal(loggableUrl('/p?x=1&challenge=abc'), '/p?x=1&challenge=[redacted]');
     assert.equal(loggableUrl('/payment/payments?customerId=cus_1&limit=5'), '/payment/payments?customerId=cus_1&limit=5');
-    assert.equal(loggableUrl('/payment/customer/a%40b.com'), '/payment/customer/a%40b.com');
+    // Percent-escapes are decoded, so a card number hidden behind them is masked too.
+    assert.equal(loggableUrl('/payment/customer/a%40b.com'), '/payment/customer/a@b.com');
   });
 });

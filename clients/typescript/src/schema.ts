@@ -387,7 +387,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -416,11 +416,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -455,6 +457,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -500,7 +504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -529,11 +533,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -568,6 +574,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -607,6 +615,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -652,7 +662,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -681,11 +691,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -720,6 +732,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -765,7 +779,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -794,11 +808,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -833,6 +849,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -872,6 +890,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -969,7 +989,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -998,11 +1018,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1037,6 +1059,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1076,6 +1100,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1115,6 +1141,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1154,6 +1182,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1193,11 +1223,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1232,6 +1305,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1271,6 +1346,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1325,7 +1402,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1354,11 +1431,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1393,6 +1472,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1432,6 +1513,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1471,11 +1554,95 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "customer_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1510,6 +1677,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1549,6 +1718,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1640,7 +1811,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: malformed_json, validation_failed */
+            /** @description Error: card_data_not_allowed, malformed_json, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1669,11 +1840,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "malformed_json" | "validation_failed";
+                        code: "card_data_not_allowed" | "malformed_json" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1708,6 +1881,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1747,6 +1922,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1786,6 +1963,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1825,6 +2004,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1864,11 +2045,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -1903,6 +2127,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -1942,6 +2168,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2050,7 +2278,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2079,11 +2307,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2118,6 +2348,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2157,6 +2389,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2196,6 +2430,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2235,6 +2471,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2274,6 +2512,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2313,6 +2553,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2352,11 +2594,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2391,6 +2676,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2430,6 +2717,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2505,7 +2794,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,11 +2823,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2573,6 +2864,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2612,6 +2905,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2651,6 +2946,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2690,6 +2987,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2729,6 +3028,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2768,11 +3069,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2807,6 +3151,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -2846,6 +3192,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3007,7 +3355,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,11 +3384,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3075,6 +3425,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3114,6 +3466,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3153,6 +3507,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3192,6 +3548,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3231,6 +3589,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3270,6 +3630,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3309,11 +3671,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3348,6 +3753,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3387,6 +3794,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3460,7 +3869,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,11 +3898,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3528,6 +3939,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3567,6 +3980,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3606,11 +4021,95 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "customer_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3645,6 +4144,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3684,6 +4185,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3812,7 +4315,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: amount_below_minimum, idempotency_error, invalid_amount, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
+            /** @description Error: amount_below_minimum, card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,11 +4344,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "amount_below_minimum" | "idempotency_error" | "invalid_amount" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
+                        code: "amount_below_minimum" | "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3880,6 +4385,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3919,6 +4426,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3958,6 +4467,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -3997,6 +4508,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4036,6 +4549,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4075,6 +4590,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4114,11 +4631,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4153,6 +4713,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4192,6 +4754,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4343,7 +4907,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, invalid_amount, malformed_json, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,11 +4936,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4411,6 +4977,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4450,6 +5018,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4489,6 +5059,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4528,6 +5100,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4567,11 +5141,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4606,11 +5223,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4645,6 +5305,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4684,6 +5346,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4825,7 +5489,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,11 +5518,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4893,6 +5559,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4932,6 +5600,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -4971,6 +5641,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5010,6 +5682,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5049,11 +5723,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5088,11 +5805,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5127,6 +5887,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5166,6 +5928,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5301,7 +6065,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5330,11 +6094,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5369,6 +6135,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5408,6 +6176,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5447,11 +6217,95 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5486,6 +6340,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5525,6 +6381,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5614,7 +6472,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_error, invalid_amount, malformed_json, processor_invalid_request, refund_exceeds_amount, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, processor_invalid_request, refund_exceeds_amount, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5643,11 +6501,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_error" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "refund_exceeds_amount" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "refund_exceeds_amount" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5682,6 +6542,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5721,6 +6583,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5760,6 +6624,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5799,6 +6665,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5838,6 +6706,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5877,11 +6747,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5916,6 +6829,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -5955,6 +6870,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6033,7 +6950,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6062,11 +6979,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6101,6 +7020,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6140,6 +7061,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6179,11 +7102,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6218,6 +7184,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6257,6 +7225,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6405,7 +7375,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: validation_failed */
+            /** @description Error: card_data_not_allowed, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6434,11 +7404,13 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "validation_failed";
+                        code: "card_data_not_allowed" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6473,6 +7445,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6512,6 +7486,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6551,11 +7527,54 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
                         code: "customer_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6590,6 +7609,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}
@@ -6629,6 +7650,8 @@ export interface operations {
                         amount_remaining?: number;
                         /** @description The smallest amount the processor charges, in minor units. */
                         minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
                         /**
                          * @description Machine-readable error code.
                          * @enum {string}

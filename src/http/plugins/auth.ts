@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { decideAccess, describeRequirement, type AccessNames, type AccessRuleName } from '../../auth/access-rules.js';
 import type { OwnershipChecker } from '../../auth/ownership.js';
+import type { Principal } from '../../auth/principal.js';
 import type { TokenVerifier } from '../../auth/token-verifier.js';
 import { AppError, isAppError } from '../../errors.js';
 import { ownedResourceOf, parseRouteAccess } from '../access.js';
@@ -11,6 +12,8 @@ export interface AuthDeps {
   verifier: TokenVerifier;
   ownership: OwnershipChecker;
   names: AccessNames;
+  /** Counts the request against its caller once known (null: none or a bad token), before any refusal. */
+  throttle?: (request: FastifyRequest, reply: FastifyReply, caller: Principal | null) => Promise<void>;
 }
 
 const REALM = 'payment-service';
@@ -34,7 +37,8 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
 
   app.addHook('onRoute', (route) => {
     // Swagger UI registers its own routes under the docs prefix; they are as open as the document.
-    if (route.url.startsWith(DOCS_PREFIX) && route.config?.access === undefined) {
+    // So are CORS preflights, which browsers send without a token.
+    if ((route.url.startsWith(DOCS_PREFIX) || route.method === 'OPTIONS') && route.config?.access === undefined) {
       route.config = { ...route.config, access: 'open' };
     }
     const access = parseRouteAccess(route.config?.access);
@@ -45,21 +49,25 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (isOpen(request)) return;
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) {
+    const open = isOpen(request);
+    const token = open ? undefined : BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const verified = token ? await deps.verifier.verify(token).then((principal) => ({ principal }), (error: unknown) => ({ error })) : null;
+    // Limits count before any refusal, so that bad tokens are limited too (by address).
+    await deps.throttle?.(request, reply, verified && 'principal' in verified ? verified.principal : null);
+    if (open) return;
+    if (!token || !verified) {
       reply.header('www-authenticate', `Bearer realm="${REALM}"`);
       throw new AppError('unauthorized', 'Authentication required: send Authorization: Bearer <token>');
     }
-    try {
-      request.principal = await deps.verifier.verify(token);
-    } catch (error) {
+    if ('error' in verified) {
+      const { error } = verified;
       if (isAppError(error) && error.code === 'unauthorized') {
         request.log.info({ reason: (error.cause as Error | undefined)?.message }, 'bearer token refused');
         reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`);
       }
       throw error;
     }
+    request.principal = verified.principal;
     bearerTokens.set(request, token);
   });
 

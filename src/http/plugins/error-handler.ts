@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maskCardNumbers } from '../../domain/card-data.js';
 import { assertAmount, normalizeCurrency } from '../../domain/money.js';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 
@@ -18,6 +19,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, [ErrorCode, string]>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'The request body is larger than this service accepts'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed_json', 'The body is empty but Content-Type says JSON: send a JSON object'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_json', 'The body is not valid JSON'],
+  FST_ERR_BAD_URL: ['validation_failed', 'The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8)'],
+  FST_ERR_MAX_PARAM_LENGTH: ['uri_too_long', 'A path parameter is longer than this service accepts'],
 };
 
 function fieldName(error: ErrorObject, part: string): string {
@@ -89,9 +92,19 @@ export function appErrorFrom(error: FastifyError, request: FastifyRequest): AppE
   if (error.statusCode === 400) return new AppError('validation_failed', error.message);
   if (error.statusCode === 404) return new AppError('not_found', error.message);
   if (error.statusCode === 413) return new AppError('payload_too_large', 'The request body is larger than this service accepts');
+  if (error.statusCode === 414) return new AppError('uri_too_long', 'The URL is longer than this service accepts');
   if (error.statusCode === 415) return new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json');
   if (error.statusCode === 429) return new AppError('rate_limited', 'Too many requests; slow down and retry');
   return new AppError('internal_error', 'Internal server error');
+}
+
+/**
+ * Why the framework refused a request, as it may be logged: JSON.parse quotes the body it failed
+ * on (which may hold a card number or a name), so a parse error is named, never quoted.
+ */
+function loggableReason(error: FastifyError): string {
+  if (error instanceof SyntaxError) return 'the body is not valid JSON';
+  return maskCardNumbers(error.message);
 }
 
 /** The one place an error becomes an answer: `{success:false, message, code}` with the code's HTTP status. */
@@ -101,7 +114,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (appError.statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else if (!isAppError(error)) {
-      request.log.info({ code: appError.code, reason: error.message }, 'request refused');
+      request.log.info({ code: appError.code, reason: loggableReason(error) }, 'request refused');
     }
     return sendError(reply, appError);
   });

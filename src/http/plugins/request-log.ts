@@ -1,5 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import { loggableUrl } from '../../logging.js';
+import { loggableUrl } from '../logging.js';
 
 /**
  * One line per request, written when it is answered: `POST /payment/customer 201 12 ms`, with the
@@ -22,15 +22,4 @@ export class OneLinePerRequest extends LogController {
   override routeNotFound(): void {
     // The request line that follows says 404 already.
   }
-}
-
-/** Fastify's request serializer, with secret query values (loggableUrl) left out of the URL. */
-export function serializeRequest(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: loggableUrl(request.url),
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
 }

@@ -1,7 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { AppError } from '../../errors.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats: FormatsPlugin =
@@ -39,27 +38,4 @@ function lowerCaseHeaderNames(schema: { properties?: Record<string, unknown>; re
     ...(schema.properties ? { properties: Object.fromEntries(Object.entries(schema.properties).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
     ...(schema.required ? { required: schema.required.map((name) => name.toLowerCase()) } : {}),
   };
-}
-
-/** The path of the first string holding a NUL character, which PostgreSQL cannot store in text. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = findNul(inner, path ? `${path}.${key}` : key) ?? (key.includes('\u0000') ? path || key : null);
-    if (found !== null) return found;
-  }
-  return null;
-}
-
-/** Refuses a NUL character anywhere in a request before anything is done with it (else: a 500 half-way). */
-export function refuseNulCharacters(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    const where = findNul(request.params, '') ?? findNul(request.query, '') ?? findNul(request.body, '');
-    if (where !== null) {
-      throw new AppError('validation_failed', `${where || 'the request'} contains a NUL character (\\u0000), which is not allowed`, {
-        param: where,
-      });
-    }
-  });
 }

@@ -10,7 +10,8 @@ const Ready = Envelope(Type.Object({ status: Type.String({ examples: ['ready'] }
 
 /** Liveness (the process answers) and readiness (the database answers), at the root and under /payment; open to all, as probes carry no token. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const open = { access: 'open' } as const;
+  // Probes come every few seconds from the orchestrator, which must never be rate limited into restarting us.
+  const open = { access: 'open', rateLimit: false } as const;
   // The same probes at the root (for the cluster) and under /payment (for the gateway), each its own operation.
   for (const [prefix, name] of [['', ''], ['/payment', 'Payment']] as const) {
     app.get(

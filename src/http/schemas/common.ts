@@ -27,13 +27,14 @@ const errorFields = {
   ),
   amount_remaining: Type.Optional(Type.Integer({ description: 'What is left to refund, in minor units.' })),
   minimum_amount: Type.Optional(Type.Integer({ description: 'The smallest amount the processor charges, in minor units.' })),
+  retry_after_seconds: Type.Optional(Type.Integer({ description: 'When to try again (rate_limited), as in the Retry-After header.' })),
 };
 
 /**
  * Codes any operation may answer, whatever it does: a request refused before its route's own rules
- * run (a NUL character anywhere), and a fault of the service. Every documented route gets them.
+ * run (a NUL character or card data anywhere), and a fault of the service. Every documented route gets them.
  */
-export const OPERATION_ERRORS: readonly ErrorCode[] = ['validation_failed', 'internal_error'];
+export const OPERATION_ERRORS: readonly ErrorCode[] = ['validation_failed', 'card_data_not_allowed', 'internal_error'];
 
 /** Codes of a route whose method carries a body (POST, PUT, PATCH, DELETE), answered before the route's own rules run. */
 export const BODY_ERRORS: readonly ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type'];

@@ -48,6 +48,13 @@ export const ERROR_EXAMPLES = {
     summary: 'A key reused with other parameters',
     message: 'Idempotency-Key "order-1234-attempt-1" was first used with other parameters; use a new key for a different request',
   },
+  card_data_not_allowed: {
+    summary: 'A card number or security code was sent',
+    message:
+      'cardNumber holds card data (a card number or security code), which this service never accepts: collect the card with ' +
+      'Stripe.js (Elements or stripe.createPaymentMethod) and send the pm_... id it answers as paymentMethodId',
+    fields: { param: 'cardNumber' },
+  },
   unauthorized: { summary: 'No valid bearer token', message: 'Authentication required: send Authorization: Bearer <token>' },
   card_declined: {
     summary: 'The card was declined',
@@ -83,7 +90,17 @@ export const ERROR_EXAMPLES = {
     summary: 'The body is not JSON',
     message: 'Send the body as JSON with Content-Type: application/json',
   },
-  rate_limited: { summary: 'Too many requests', message: 'Too many requests; slow down and retry' },
+  rate_limited: {
+    summary: 'Too many requests from this caller (see Retry-After)',
+    message: 'Too many writes from this caller: retry after 12 s',
+    fields: { retry_after_seconds: 12 },
+  },
+  request_timeout: { summary: 'The request was not received in time', message: 'The request was not received in time' },
+  uri_too_long: { summary: 'A path parameter is too long', message: 'A path parameter is longer than 1024 characters' },
+  headers_too_large: {
+    summary: 'The request line and headers are too large',
+    message: 'The request line and headers are larger than this service accepts (16 KB)',
+  },
   internal_error: { summary: 'A fault of the service', message: 'Internal server error' },
   processor_misconfigured: {
     summary: 'The processor refused the service\'s credentials',
