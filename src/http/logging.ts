@@ -1,6 +1,6 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
-import { isCardFieldName, maskCardNumbers } from '../domain/card-data.js';
+import { containsCardNumber, isCardFieldName, maskCardNumbers } from '../domain/card-data.js';
 
 /** Names whose values never reach a log line, at whatever depth of a logged object (up to three levels). */
 const SENSITIVE_KEYS = [
@@ -34,13 +34,23 @@ function decoded(text: string): string {
 }
 
 /**
+ * One part of a URL (a path, a query key or value) as it may be logged: as sent, unless its decoded
+ * text holds a card number, which is then masked and the part re-encoded. Decoded text is never
+ * logged as such: an escaped line break would forge a log line.
+ */
+function loggablePart(raw: string): string {
+  const text = decoded(raw);
+  return containsCardNumber(text) ? maskCardNumbers(text).replace(/[\u0000-\u001f\u007f]/g, encodeURIComponent) : raw;
+}
+
+/**
  * The URL as it may be logged: card numbers masked in the path and the query, the value of a
  * query field named like card data removed (such a request is refused, but its access line is
  * written first), and the values of secret query parameters replaced.
  */
 export function loggableUrl(url: string): string {
   const cut = url.indexOf('?');
-  const path = maskCardNumbers(decoded(cut === -1 ? url : url.slice(0, cut)));
+  const path = loggablePart(cut === -1 ? url : url.slice(0, cut));
   if (cut === -1) return path;
   const query = url
     .slice(cut + 1)
@@ -49,7 +59,7 @@ export function loggableUrl(url: string): string {
       const [key = '', ...value] = pair.split('=');
       if (isCardFieldName(decoded(key))) return `${key}=[removed]`;
       if (SECRET_QUERY_PARAMETERS.has(decoded(key))) return `${key}=[redacted]`;
-      return value.length === 0 ? maskCardNumbers(decoded(key)) : `${maskCardNumbers(decoded(key))}=${maskCardNumbers(decoded(value.join('=')))}`;
+      return value.length === 0 ? loggablePart(key) : `${loggablePart(key)}=${loggablePart(value.join('='))}`;
     })
     .join('&');
   return `${path}?${query}`;
