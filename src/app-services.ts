@@ -1,4 +1,9 @@
 import type { Config } from './config.js';
+import { DataCipher } from './crypto/data-cipher.js';
+import { forwardedTokenContext } from './domain/order-notifications.js';
+import { OutboxRelay } from './jobs/outbox-relay.js';
+import { OrderServiceClient } from './peers/order-service.js';
+import { ServiceTokenSource } from './peers/service-token.js';
 import { CustomerService } from './domain/customers.js';
 import { PaymentMethodService } from './domain/payment-methods.js';
 import { PaymentService } from './domain/payments.js';
@@ -9,6 +14,7 @@ import type { PaymentProcessor } from './processors/processor.js';
 import { CustomersRepository } from './store/customers-repository.js';
 import type { Database } from './store/database.js';
 import { IdempotencyKeysRepository } from './store/idempotency-keys-repository.js';
+import { OutboxRepository } from './store/outbox-repository.js';
 import { PaymentMethodsRepository } from './store/payment-methods-repository.js';
 import { PaymentsRepository } from './store/payments-repository.js';
 import { RefundsRepository } from './store/refunds-repository.js';
@@ -21,16 +27,33 @@ export interface AppServices {
   refunds: RefundService;
   reconciler: Reconciler;
   idempotencyKeys: IdempotencyKeysRepository;
+  outbox: OutboxRepository;
+  /** Delivers the outbox to the Order Service; null when ORDER_SERVICE_URL is unset (notifications off). */
+  relay: OutboxRelay | null;
 }
 
 /** Wires repositories, the processor and the use cases together: the one place that knows them all. */
-export function createServices(db: Database, processor: PaymentProcessor, logger: Logger, config: Pick<Config, 'reconciler' | 'idempotency'>): AppServices {
+export function createServices(
+  db: Database,
+  processor: PaymentProcessor,
+  logger: Logger,
+  config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys'>,
+): AppServices {
   const cards = new PaymentMethodsRepository(db);
-  const paymentsRepository = new PaymentsRepository(db);
+  const outbox = new OutboxRepository(db);
+  const cipher = config.notifications ? notificationCipher(config) : null;
+  const relay = cipher ? createRelay(outbox, cipher, logger, config) : null;
+  const paymentsRepository = new PaymentsRepository(
+    db,
+    relay && config.notifications
+      ? { policy: { successStatus: config.notifications.successStatus, failureStatus: config.notifications.failureStatus }, queued: () => relay.kick() }
+      : null,
+  );
   const refundsRepository = new RefundsRepository(db);
   const idempotencyKeys = new IdempotencyKeysRepository(db);
   const customers = new CustomerService(new CustomersRepository(db), processor, logger);
-  const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger);
+  const sealForwardedToken = cipher ? (paymentId: string, token: string) => cipher.encrypt(token, forwardedTokenContext(paymentId)) : null;
+  const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger, undefined, sealForwardedToken);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
   return {
     customers,
@@ -46,5 +69,27 @@ export function createServices(db: Database, processor: PaymentProcessor, logger
       refundRecheckMs: config.reconciler.refundRecheckMs,
     }),
     idempotencyKeys,
+    outbox,
+    relay,
   };
+}
+
+function notificationCipher(config: Pick<Config, 'dataKeys'>): DataCipher {
+  // Fail closed: the forwarded tokens are kept sealed or not at all (the server supplies a development key).
+  if (!config.dataKeys) throw new Error('notifications need DATA_ENCRYPTION_KEY in the configuration (the server makes a development key outside production)');
+  return new DataCipher(config.dataKeys);
+}
+
+function createRelay(outbox: OutboxRepository, cipher: DataCipher, logger: Logger, config: Pick<Config, 'notifications' | 'clientCredentials'>): OutboxRelay {
+  const settings = config.notifications!;
+  const tokens = config.clientCredentials ? new ServiceTokenSource(config.clientCredentials, settings.timeoutMs) : null;
+  return new OutboxRelay(outbox, new OrderServiceClient({ baseUrl: settings.orderServiceUrl, timeoutMs: settings.timeoutMs }), cipher, tokens, logger, {
+    maxAttempts: settings.maxAttempts,
+    maxAgeMs: settings.maxAgeMs,
+    backoffMaxMs: settings.backoffMaxMs,
+    backoffBaseMs: Math.min(500, settings.backoffMaxMs),
+    // A token fetch and two calls fit in it, so a row is never sent by two instances at once.
+    leaseMs: Math.max(30_000, settings.timeoutMs * 3 + 10_000),
+    batchSize: 20,
+  });
 }

@@ -21,6 +21,7 @@ import { installRequestScreening } from './http/plugins/request-screening.js';
 import { installSecurityHeaders } from './http/plugins/security-headers.js';
 import { installValidators } from './http/plugins/validation.js';
 import { readTlsOptions } from './http/tls.js';
+import { adminOutboxRoutes } from './http/routes/admin-outbox.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { paymentIntentRoutes } from './http/routes/payment-intents.js';
@@ -113,9 +114,13 @@ export async function buildApp(
   await app.register(paymentIntentRoutes, { services });
   await app.register(refundRoutes, { services });
   await app.register(paymentListRoutes, { services });
+  await app.register(adminOutboxRoutes, { services });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
-  app.addHook('onClose', () => services.reconciler.stop());
+  app.addHook('onClose', async () => {
+    await services.reconciler.stop();
+    await services.relay?.stop();
+  });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
+import { NOTIFICATIONS_ENV, notificationsConfig, type NotificationsConfig } from './config-notifications.js';
 import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
 
 /**
@@ -152,11 +153,12 @@ export const EnvSchema = Type.Object({
   }),
   ...AUTH_ENV,
   ...PERIMETER_ENV,
+  ...NOTIFICATIONS_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
 
-export interface Config extends PerimeterConfig {
+export interface Config extends PerimeterConfig, NotificationsConfig {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
@@ -289,6 +291,10 @@ function authConfig(e: Env): AuthConfig {
   return auth;
 }
 
+const fail = (message: string): never => {
+  throw new ConfigError(message);
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseEnv(env);
   return {
@@ -316,9 +322,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),
-    ...perimeterConfig(e, (message) => {
-      throw new ConfigError(message);
-    }),
+    ...perimeterConfig(e, fail),
+    ...notificationsConfig(e, e.NODE_ENV === 'production', fail),
   };
 }
 

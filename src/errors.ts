@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   payment_method_not_found: 404,
   payment_intent_not_found: 404,
   refund_not_found: 404,
+  order_not_found: 404,
+  outbox_entry_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   order_already_paid: 409,

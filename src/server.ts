@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { DEVELOPMENT_HOST, withDevelopmentSecret, type DevelopmentSecret } from './auth/development-secret.js';
+import { withDevelopmentDataKey } from './crypto/development-data-key.js';
 import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startService } from './service.js';
@@ -12,7 +13,7 @@ async function main() {
   let config: Config;
   let developmentSecret: DevelopmentSecret | null;
   try {
-    ({ config, developmentSecret } = await withDevelopmentSecret(loadConfig()));
+    ({ config, developmentSecret } = await withDevelopmentSecret(await withDevelopmentDataKey(loadConfig())));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -56,6 +56,15 @@ export async function startService(
   const budget = new Promise<false>((resolve) => setTimeout(() => resolve(false), BOOT_RECONCILE_BUDGET_MS).unref());
   if (!(await Promise.race([boot, budget]))) app.log.warn('boot reconciliation goes on in the background');
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
+  const relay = app.services.relay;
+  if (relay && config.notifications) {
+    // What an earlier run left queued goes out now; then every commit kicks the relay, and the sweep catches the rest.
+    relay.start(config.notifications.sweepIntervalMs);
+    relay.kick();
+    app.log.info({ orderService: config.notifications.orderServiceUrl, serviceTokens: config.clientCredentials !== null }, 'notifications on: the Order Service is told of payments');
+  } else {
+    app.log.info('notifications off: ORDER_SERVICE_URL is unset, so the Order Service is not told of payments');
+  }
 
   const url = await app.listen({ port: config.port, host: config.host });
   const address = app.server.address() as AddressInfo;

@@ -27,8 +27,12 @@ export const ACCESS_RULES = {
   write: { scopes: ['writeScope'], customers: true },
   /** Charging: as write, plus the order service's scope (the web app pays with the order client's token). */
   'create-payment': { scopes: ['writeScope', 'orderScope'], customers: true },
-  /** Refunds, captures, cancels, admin views: never a customer. */
+  /** Captures, cancels: never a customer. */
   'admin-or-write': { scopes: ['writeScope'], customers: false },
+  /** Refunds: as admin-or-write, plus the order service's scope (it refunds a cancelled order). */
+  refund: { scopes: ['writeScope', 'orderScope'], customers: false },
+  /** Operators' views and repairs (the outbox): the admin role only. */
+  admin: { scopes: [], customers: false },
 } as const satisfies Record<string, { scopes: ReadonlyArray<Exclude<keyof AccessNames, 'adminRole'>>; customers: boolean }>;
 
 export type AccessRuleName = keyof typeof ACCESS_RULES;
@@ -54,5 +58,6 @@ export function describeRequirement(rule: AccessRuleName, names: AccessNames): s
   const { scopes, customers } = ACCESS_RULES[rule];
   const options = [`the ${names.adminRole} role`, ...scopes.map((key) => `scope ${names[key]}`)];
   if (customers) options.push('a user token for the customer concerned');
+  if (options.length === 1) return `Requires ${options[0]}`;
   return `Requires ${options.slice(0, -1).join(', ')} or ${options.at(-1)}`;
 }

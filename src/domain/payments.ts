@@ -24,9 +24,10 @@ export interface CreatePaymentInput {
   captureMethod?: CaptureMethod | undefined;
 }
 
-/** Who asks, as far as exactly-once goes: the caller's idempotency key, scoped to the caller. */
+/** Who asks: the caller's idempotency key (scoped to the caller), and the bearer token to forward to the Order Service. */
 export interface RequestContext {
   requestKey?: string | undefined;
+  bearerToken?: string | undefined;
 }
 
 /**
@@ -46,6 +47,8 @@ export class PaymentService {
     private readonly processor: PaymentProcessor,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
+    /** Seals the paying request's token for the Order Service's notification; null when notifications are off. */
+    private readonly sealForwardedToken: ((paymentId: string, token: string) => string) | null = null,
   ) {}
 
   /**
@@ -71,8 +74,11 @@ export class PaymentService {
       throw new AppError('payment_method_not_found', `Customer ${input.customerId} has no payment method ${input.paymentMethodId}`);
     }
 
+    const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
+    const forward = this.sealForwardedToken && input.orderId !== undefined && context.bearerToken;
     const inserted = await this.payments.insertPending({
-      id: rowIdFor(context.requestKey && `payment:${context.requestKey}`),
+      id,
+      notifyToken: forward ? this.sealForwardedToken!(id, context.bearerToken!) : null,
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,
@@ -128,6 +134,11 @@ export class PaymentService {
         : null;
     if (!payment) throw paymentIntentNotFound(paymentIntentId);
     return payment;
+  }
+
+  /** The payment that holds an order (in flight, authorized or paid), if any. */
+  findForOrder(orderId: string): Promise<Payment | null> {
+    return this.payments.findHoldingOrder(orderId);
   }
 
   /** Newest first; one more row than asked tells whether there is a next page. */

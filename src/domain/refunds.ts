@@ -33,24 +33,27 @@ export class RefundService {
    * derived from the row, then its answer is recorded.
    */
   async create(
-    input: { paymentIntentId: string; amount?: unknown; reason?: RefundReason | undefined },
+    input: { paymentIntentId?: string | undefined; orderId?: string | undefined; amount?: unknown; reason?: RefundReason | undefined },
     context: RequestContext = {},
   ): Promise<{ refund: Refund; payment: Payment }> {
-    let payment = await this.payments.get(input.paymentIntentId);
+    let payment = await this.paymentToRefund(input);
     if (input.amount !== undefined) assertAmount(input.amount, payment.currency);
     if (needsResolution(payment)) payment = await this.payments.resolve(payment, 'reconciler');
     const reason = input.reason ? processorReason(input.reason) : null;
+    // The Order Service's form ({orderId} alone) refunds the whole order once: its row id derives
+    // from the payment, so calling again finds the same refund instead of making another.
+    const requestKey = context.requestKey ?? (input.orderId !== undefined && input.amount === undefined ? `order:${payment.id}` : undefined);
 
     const reserved = await this.refunds.reserve(
       payment.id,
-      { id: rowIdFor(context.requestKey && `refund:${context.requestKey}`), reason },
+      { id: rowIdFor(requestKey && `refund:${requestKey}`), reason },
       (state) => {
         assertOperationAllowed('refund', state.status);
         const remaining = state.amountReceived - state.amountReserved;
         if (remaining <= 0) {
           throw new AppError(
             'refund_exceeds_amount',
-            `Payment ${input.paymentIntentId} has already been refunded in full (${formatAmount(state.amountReceived, state.currency)})`,
+            `Payment ${payment.processorPaymentIntentId} has already been refunded in full (${formatAmount(state.amountReceived, state.currency)})`,
             { amount_remaining: 0 },
           );
         }
@@ -58,7 +61,7 @@ export class RefundService {
         if (amount > remaining) {
           throw new AppError(
             'refund_exceeds_amount',
-            `amount ${amount} is more than the ${remaining} (${formatAmount(remaining, state.currency)}) left to refund on payment ${input.paymentIntentId}`,
+            `amount ${amount} is more than the ${remaining} (${formatAmount(remaining, state.currency)}) left to refund on payment ${payment.processorPaymentIntentId}`,
             { param: 'amount', amount_remaining: remaining },
           );
         }
@@ -67,6 +70,19 @@ export class RefundService {
     );
     const refund = reserved.created || reserved.refund.status === 'unknown' ? await this.send(reserved.refund, payment) : reserved.refund;
     return { refund, payment: await this.payments.get(payment.id) };
+  }
+
+  /** The payment a refund names: by its id, or the order's payment (the one that holds the order). */
+  private async paymentToRefund(input: { paymentIntentId?: string | undefined; orderId?: string | undefined }): Promise<Payment> {
+    if ((input.paymentIntentId === undefined) === (input.orderId === undefined)) {
+      throw new AppError('validation_failed', 'Send paymentIntentId, or orderId to refund what is left of that order\'s payment (one of them, not both)', {
+        param: 'paymentIntentId',
+      });
+    }
+    if (input.paymentIntentId !== undefined) return this.payments.get(input.paymentIntentId);
+    const payment = await this.payments.findForOrder(input.orderId!);
+    if (!payment) throw new AppError('order_not_found', `Order ${input.orderId} has no payment to refund`);
+    return payment;
   }
 
   async list(paymentIntentId: string): Promise<{ payment: Payment; refunds: Refund[] }> {

@@ -1,4 +1,5 @@
 import type { CaptureMethod, Payment } from '../domain/models.js';
+import { notificationFor, orderStatusFor, type OrderNotificationPolicy } from '../domain/order-notifications.js';
 import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
 import type { Database, Queryable } from './database.js';
 
@@ -82,6 +83,17 @@ export interface NewPayment {
   captureMethod: CaptureMethod;
   description: string | null;
   returnUrl: string | null;
+  /** The creating request's bearer token, sealed, for the Order Service; null when nothing is to be forwarded. */
+  notifyToken?: string | null;
+}
+
+/**
+ * Where the payments' notifications go: the policy says which status changes the Order Service
+ * hears of, `queued` is told after a commit that queued one (so the relay sends it at once).
+ */
+export interface PaymentNotifications {
+  policy: OrderNotificationPolicy;
+  queued: () => void;
 }
 
 /** What the processor said about a payment, to be recorded on its row. */
@@ -105,7 +117,10 @@ export interface ListCursor {
 }
 
 export class PaymentsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly notifications: PaymentNotifications | null = null,
+  ) {}
 
   async findById(id: string, tx: Queryable = this.db): Promise<Payment | null> {
     const { rows } = await tx.query<PaymentRow>(`${SELECT} WHERE p.id = $1`, [id]);
@@ -139,11 +154,12 @@ export class PaymentsRepository {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                                 status, description, return_url)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10)`,
+                                 status, description, return_url, notify_token)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11)`,
           [
             payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
             payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
+            this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
           ],
         );
         await insertEvent(tx, payment.id, null, 'unknown', 'request');
@@ -171,10 +187,10 @@ export class PaymentsRepository {
     source: PaymentEventSource,
   ): Promise<{ payment: Payment; updated: boolean }> {
     // An outcome that says nothing new (a status poll, a refresh) leaves the row as it is, updated_at included.
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ status: PaymentStatus }>('SELECT status FROM payments WHERE id = $1 FOR UPDATE', [id]);
       const current = rows[0]!.status;
-      if (!fromStatuses.includes(current)) return { payment: (await this.findById(id, tx))!, updated: false };
+      if (!fromStatuses.includes(current)) return { payment: (await this.findById(id, tx))!, updated: false, queued: false };
       await tx.query(
         `UPDATE payments SET
            processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
@@ -194,9 +210,47 @@ export class PaymentsRepository {
           outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
         ],
       );
-      if (current !== outcome.status) await insertEvent(tx, id, current, outcome.status, source);
-      return { payment: (await this.findById(id, tx))!, updated: true };
+      let queued = false;
+      if (current !== outcome.status) {
+        await insertEvent(tx, id, current, outcome.status, source);
+        queued = await this.queueNotification(tx, id, current, outcome.status);
+      }
+      return { payment: (await this.findById(id, tx))!, updated: true, queued };
     });
+    if (result.queued) this.notifications?.queued();
+    return { payment: result.payment, updated: result.updated };
+  }
+
+  /**
+   * Writes the Order Service's notification of a status change, in the transaction of the change,
+   * with the payment's sealed token (which leaves the payment row then). A payment is reported
+   * succeeded once and failed once; a success is not reported for an order already reported paid
+   * since its last failure (a late success of a payment given up on, while another paid the order).
+   * True when a row was queued.
+   */
+  private async queueNotification(tx: Queryable, paymentId: string, from: PaymentStatus, to: PaymentStatus): Promise<boolean> {
+    const event = notificationFor(from, to);
+    if (!this.notifications || !event) return false;
+    const status = orderStatusFor(event, this.notifications.policy);
+    let queued = false;
+    if (status !== null) {
+      const { rows } = await tx.query(
+        `INSERT INTO outbox (event, order_id, payment_id, payload, auth_token)
+         SELECT $2, p.order_id, p.id, jsonb_build_object('orderId', p.order_id, 'status', $3::text), p.notify_token
+         FROM payments p
+         WHERE p.id = $1 AND p.order_id IS NOT NULL
+           AND ($2 <> 'payment_succeeded' OR NOT EXISTS (
+             SELECT 1 FROM outbox s
+             WHERE s.order_id = p.order_id AND s.event = 'payment_succeeded'
+               AND s.id > COALESCE((SELECT max(f.id) FROM outbox f WHERE f.order_id = p.order_id AND f.event = 'payment_failed'), 0)))
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+        [paymentId, event, status],
+      );
+      queued = rows.length > 0;
+    }
+    await tx.query('UPDATE payments SET notify_token = NULL WHERE id = $1 AND notify_token IS NOT NULL', [paymentId]);
+    return queued;
   }
 
   /**

@@ -12,6 +12,9 @@ import { openTestDatabase, type TestDatabase } from './database.js';
 import { watchDocumentedAnswers } from './documented-answers.js';
 import { adminToken, JwksServer, newSigningKey, TEST_JWT_SECRET, type SigningKey } from './tokens.js';
 
+/** The data key the test apps seal tokens and personal data with, made per run. */
+export const TEST_DATA_KEY = randomBytes(32).toString('base64');
+
 async function shareDatabase(other: TestDatabase): Promise<TestDatabase> {
   if (!other.url) return { ...other, close: async () => {} };
   const db = await openDatabase({ url: other.url, schema: other.schema ?? undefined, poolMax: 20 });
@@ -112,6 +115,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The limits run (in memory) in every test, with budgets no test reaches unless it sets its own.
     RATE_LIMIT_READ_MAX: '1000000',
     RATE_LIMIT_WRITE_MAX: '1000000',
+    // One data key for every instance of a test run, so two instances on one database read each other's sealed values.
+    DATA_ENCRYPTION_KEY: TEST_DATA_KEY,
     ...(jwks ? { JWKS_URL: jwks.server.url } : {}),
     ...options.env,
   });

@@ -116,6 +116,15 @@ export const GUARDED_ROUTES: GuardedRoute[] = [
       return { method: 'POST', url: '/payment/refund', body: { paymentIntentId: paid.body.data.payment_intent_id, amount: 100 } };
     },
   },
+  {
+    route: 'GET /payment/admin/outbox',
+    request: async () => ({ method: 'GET', url: '/payment/admin/outbox' }),
+  },
+  {
+    // Without ORDER_SERVICE_URL nothing is queued: the admin passes the rule and learns there is no such entry.
+    route: 'POST /payment/admin/outbox/{id}/retry',
+    request: async () => ({ method: 'POST', url: '/payment/admin/outbox/1/retry' }),
+  },
 ];
 
 /** A request to the route with placeholder values: enough for the checks that come before validation. */
@@ -124,7 +133,7 @@ export function placeholderRequest(route: string): RouteRequest {
   const url = path
     .replace('{email}', 'someone%40example.com')
     .replace('{customerId}', 'cus_placeholder')
-    .replace('{id}', 'pi_placeholder');
+    .replace('{id}', path.includes('/outbox/') ? '1' : 'pi_placeholder');
   return method === 'GET' ? { method, url } : { method, url, body: {} };
 }
 

@@ -21,11 +21,13 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/payment-methods/{customerId}': ['ok', 404,   'ok',  403,   403,   403,   'ok'],
   'POST /payment/payment-intent':             ['ok',  404,   403,   'ok',  'ok',  403,   'ok'],
   'GET /payment/payment-intent/{id}':         ['ok',  404,   'ok',  403,   403,   403,   'ok'],
-  'POST /payment/refund':                     [403,   403,   403,   'ok',  403,   403,   'ok'],
+  'POST /payment/refund':                     [403,   403,   403,   'ok',  'ok',  403,   'ok'],
   'POST /payment/payment-intent/{id}/capture': [403,  403,   403,   'ok',  403,   403,   'ok'],
   'POST /payment/payment-intent/{id}/cancel': [403,   403,   403,   'ok',  403,   403,   'ok'],
   'GET /payment/payments':                    ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'GET /payment/refunds':                     ['ok',  404,   'ok',  403,   403,   403,   'ok'],
+  'GET /payment/admin/outbox':                [403,   403,   403,   403,   403,   403,   'ok'],
+  'POST /payment/admin/outbox/{id}/retry':    [403,   403,   403,   403,   403,   403,   404],
 };
 
 describe('who may do what: every guarded route against every kind of caller', () => {

@@ -49,9 +49,15 @@ describe('the access rule table', () => {
     const allowed = (scope: string) =>
       (Object.keys(ACCESS_RULES) as Array<keyof typeof ACCESS_RULES>).filter((rule) => decideAccess(rule, who({ kind: 'service', scopes: [scope] }), names).outcome === 'allow');
     assert.deepEqual(allowed('payment.read'), ['read']);
-    assert.deepEqual(allowed('payment.write'), ['write', 'create-payment', 'admin-or-write']);
-    assert.deepEqual(allowed('order.write'), ['create-payment']);
+    assert.deepEqual(allowed('payment.write'), ['write', 'create-payment', 'admin-or-write', 'refund']);
+    assert.deepEqual(allowed('order.write'), ['create-payment', 'refund']);
     assert.deepEqual(allowed('order.read'), []);
+  });
+
+  it('lets only the admin role through the admin rule', () => {
+    assert.equal(decideAccess('admin', who({ kind: 'service', scopes: ['payment.read', 'payment.write', 'order.write'] }), names).outcome, 'deny');
+    assert.deepEqual(decideAccess('admin', who({ email: 'ann@example.com' }), names), { outcome: 'deny', reason: 'Requires the admin role' });
+    assert.equal(decideAccess('admin', who({ roles: ['admin'] }), names).outcome, 'allow');
   });
 
   it('sends a customer to the ownership check, except on admin-or-write', () => {

@@ -10,18 +10,20 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
   app.post(
     '/payment/refund',
     {
-      config: { access: 'admin-or-write' },
+      config: { access: 'refund' },
       schema: {
         tags: ['refunds'],
         operationId: 'createRefund',
         summary: 'Refund all or part of a payment',
         description:
+          'Names the payment by `paymentIntentId`, or by `orderId` (the Order Service refunds a cancelled order with `{orderId}` alone: ' +
+          'that refunds what is left, once; calling again answers the same refund; an order without a payment is 404 `order_not_found`). ' +
           'Without `amount`, refunds everything left. Several partial refunds are allowed; together they never exceed what was ' +
           'charged (400 `refund_exceeds_amount`). Only a succeeded payment can be refunded (409 `invalid_state`).',
         body: CreateRefundBody,
         response: {
           200: Envelope(RefundData),
-          ...errorResponses('invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
+          ...errorResponses('invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'order_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
         },
       },
     },

@@ -70,6 +70,8 @@ export const ERROR_EXAMPLES = {
   },
   payment_intent_not_found: { summary: 'No such payment', message: 'No payment intent pi_1234567890' },
   refund_not_found: { summary: 'No such refund', message: 'No refund re_1234567890' },
+  order_not_found: { summary: 'No payment for the order', message: 'Order order_1234567890 has no succeeded payment to refund' },
+  outbox_entry_not_found: { summary: 'No such notification', message: 'No outbox entry 42' },
   method_not_allowed: { summary: 'The path exists, the method does not', message: 'PATCH is not allowed on /payment/customer' },
   order_already_paid: {
     summary: 'The order already has a payment',

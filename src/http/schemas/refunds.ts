@@ -3,7 +3,15 @@ import { REFUND_REASONS } from '../../domain/refunds.js';
 import { Amount, PaymentIntentId } from './common.js';
 
 export const CreateRefundBody = Type.Object({
-  paymentIntentId: PaymentIntentId,
+  paymentIntentId: Type.Optional({ ...PaymentIntentId, description: 'The payment to refund (pi_...). Send this or orderId.' }),
+  orderId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'The order whose payment to refund, in place of paymentIntentId (the Order Service\'s form). Without amount, a second call answers the same refund.',
+      examples: ['order_1234567890'],
+    }),
+  ),
   amount: Type.Optional({ ...Amount, description: 'Minor units to refund; default: all that is left.', examples: [1000] }),
   reason: Type.Optional(Type.Union(REFUND_REASONS.map((r) => Type.Literal(r)), { description: 'customer_requested (same as requested_by_customer), duplicate or fraudulent.' })),
 });
