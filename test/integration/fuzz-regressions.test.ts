@@ -25,4 +25,12 @@ describe('fuzz suite findings', () => {
     assert.equal((await t.api.get(`/payment/payment-intent/${challenged.body.data.payment_intent_id}`)).body.data.status, 'requires_action');
     assert.deepEqual(await tableDigest(t.db), before);
   });
+
+  it('a number in a query string that is not finite (1e309) is a 400 naming it, not a 500', async () => {
+    for (const url of ['/payment/payments?limit=1e309', '/payment/payments?orderId=o&limit=-1e309', '/payment/admin/outbox?limit=1e400']) {
+      const response = await t.api.get(url);
+      assert.equal(response.status, 400, `${url}: ${JSON.stringify(response.body)}`);
+      assert.deepEqual([response.body.code, response.body.param], ['validation_failed', 'limit']);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifySchema, FastifySchemaValidationError } from 'fastify';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats: FormatsPlugin =
@@ -24,8 +24,32 @@ export function installValidators(app: FastifyInstance): void {
   const bodies = buildAjv({ coerceTypes: false });
   const urlParts = buildAjv({ coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) =>
-    httpPart === 'body' ? bodies.compile(schema as object) : urlParts.compile(httpPart === 'headers' ? lowerCaseHeaderNames(schema as object) : (schema as object)),
+    httpPart === 'body'
+      ? bodies.compile(schema as object)
+      : finiteOnly(urlParts.compile(httpPart === 'headers' ? lowerCaseHeaderNames(schema as object) : (schema as object))),
   );
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null | undefined };
+
+/**
+ * Ajv turns `1e309` in a query string into Infinity and lets it pass as an integer below any
+ * maximum; no text value may become a number that is not finite.
+ */
+function finiteOnly(compiled: Validate): Validate {
+  const validate: Validate = (data) => {
+    const valid = compiled(data);
+    validate.errors = compiled.errors ?? null;
+    if (!valid || typeof data !== 'object' || data === null) return valid;
+    const name = Object.keys(data).find((key) => {
+      const value = (data as Record<string, unknown>)[key];
+      return typeof value === 'number' && !Number.isFinite(value);
+    });
+    if (name === undefined) return true;
+    validate.errors = [{ instancePath: `/${name}`, schemaPath: '#/type', keyword: 'type', params: { type: 'number' }, message: 'must be a finite number' } as FastifySchemaValidationError];
+    return false;
+  };
+  return validate;
 }
 
 /**
