@@ -89,7 +89,7 @@ function createRelay(outbox: OutboxRepository, cipher: DataCipher, logger: Logge
     backoffMaxMs: settings.backoffMaxMs,
     backoffBaseMs: Math.min(500, settings.backoffMaxMs),
     // A token fetch and two calls fit in it, so a row is never sent by two instances at once.
-    leaseMs: Math.max(30_000, settings.timeoutMs * 3 + 10_000),
+    leaseMs: Math.max(5000, settings.timeoutMs * 3 + 2000),
     batchSize: 20,
   });
 }
