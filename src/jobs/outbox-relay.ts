@@ -23,6 +23,9 @@ export interface RelayReport {
   dead: number;
 }
 
+/** Calls failed in a row after which the Order Service counts as having been down. */
+const OUTAGE_STREAK = 3;
+
 /** A forwarded token this close to its expiry is not sent: it could expire on the way. */
 const TOKEN_EXPIRY_MARGIN_MS = 5000;
 
@@ -39,6 +42,8 @@ export class OutboxRelay {
   private running: Promise<RelayReport> | null = null;
   private wanted = false;
   private stopped = false;
+  /** Calls that failed in a row (no answer, 5xx, 429): a streak means an outage. */
+  private failuresInARow = 0;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -107,8 +112,10 @@ export class OutboxRelay {
       const answer = await this.send(entry);
       if (answer.kind === 'delivered') {
         await this.outbox.markDelivered(entry.id);
+        await this.afterSuccess();
         return 'delivered';
       }
+      if (answer.kind === 'retry') this.failuresInARow += 1;
       const tooOld = Date.now() - entry.createdAt.getTime() >= this.options.maxAgeMs;
       if (answer.kind === 'retry' && entry.attempts < this.options.maxAttempts && !tooOld) {
         await this.retryLater(entry, answer.reason, this.backoffMs(entry.attempts, answer.retryAfterMs));
@@ -144,6 +151,21 @@ export class OutboxRelay {
     // A cached token the Auth Service has since revoked or rotated: one fresh token, once.
     this.serviceTokens.invalidate();
     return this.orderService.updateStatus(entry.payload, await this.serviceTokens.token());
+  }
+
+  /**
+   * The first success after an outage: what backed off during it is sent now, instead of each row
+   * waiting out a backoff that grew while the Order Service was down.
+   */
+  private async afterSuccess(): Promise<void> {
+    const recovered = this.failuresInARow >= OUTAGE_STREAK;
+    this.failuresInARow = 0;
+    if (!recovered) return;
+    const due = await this.outbox.dueNow();
+    if (due > 0) {
+      this.logger.info({ due }, 'the Order Service answers again: sending the notifications that waited');
+      this.wanted = true;
+    }
   }
 
   private async retryLater(entry: OutboxEntry, reason: string, delayMs: number): Promise<void> {

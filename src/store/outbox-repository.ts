@@ -97,6 +97,17 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * The Order Service is back after failing: rows waiting out a backoff are due now rather than
+   * minutes from now. Answers how many.
+   */
+  async dueNow(): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE outbox SET next_attempt_at = now(), updated_at = now() WHERE status = 'pending' AND next_attempt_at > now()`,
+    );
+    return rowCount;
+  }
+
   /** Given up on: the token is erased. */
   async markDead(id: string, error: string): Promise<void> {
     await this.db.query(
