@@ -21,7 +21,10 @@ import { installRequestScreening } from './http/plugins/request-screening.js';
 import { installSecurityHeaders } from './http/plugins/security-headers.js';
 import { installValidators } from './http/plugins/validation.js';
 import { readTlsOptions } from './http/tls.js';
+import { installAuditLog } from './http/plugins/audit.js';
+import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { adminOutboxRoutes } from './http/routes/admin-outbox.js';
+import { AuditLogRepository } from './store/audit-log-repository.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
 import { paymentIntentRoutes } from './http/routes/payment-intents.js';
@@ -107,6 +110,8 @@ export async function buildApp(
     leaseMs: config.idempotency.leaseMs,
     waitMs: config.idempotency.waitMs,
   });
+  const auditLog = new AuditLogRepository(deps.db);
+  installAuditLog(app, auditLog, config.auth.names.adminRole);
   await registerDocs(app);
   await app.register(healthRoutes, { db: deps.db });
   await app.register(customerRoutes, { services });
@@ -115,6 +120,7 @@ export async function buildApp(
   await app.register(refundRoutes, { services });
   await app.register(paymentListRoutes, { services });
   await app.register(adminOutboxRoutes, { services });
+  await app.register(adminAuditRoutes, { auditLog });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   app.addHook('onClose', async () => {

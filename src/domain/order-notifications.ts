@@ -17,10 +17,12 @@ const FAILED: readonly PaymentStatus[] = ['requires_payment_method', 'canceled']
 /**
  * The notification a status change calls for, if any. Authorized and then captured is one success
  * (the order was told at the authorization); a failure after an authorization (released, lapsed)
- * is a failure.
+ * is a failure. Waiting for a payment method is a failure only after an attempt failed (a decline,
+ * a failed 3-D Secure): a browser-confirmed intent starts out waiting, and nothing has failed yet.
  */
-export function notificationFor(from: PaymentStatus, to: PaymentStatus): OrderNotificationEvent | null {
+export function notificationFor(from: PaymentStatus, to: PaymentStatus, attemptFailed: boolean): OrderNotificationEvent | null {
   if (PAID.includes(to) && !PAID.includes(from)) return 'payment_succeeded';
+  if (to === 'requires_payment_method' && !attemptFailed) return null;
   if (FAILED.includes(to) && !FAILED.includes(from)) return 'payment_failed';
   return null;
 }

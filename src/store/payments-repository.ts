@@ -213,7 +213,7 @@ export class PaymentsRepository {
       let queued = false;
       if (current !== outcome.status) {
         await insertEvent(tx, id, current, outcome.status, source);
-        queued = await this.queueNotification(tx, id, current, outcome.status);
+        queued = await this.queueNotification(tx, id, current, outcome.status, outcome.failureCode !== null);
       }
       return { payment: (await this.findById(id, tx))!, updated: true, queued };
     });
@@ -228,8 +228,8 @@ export class PaymentsRepository {
    * since its last failure (a late success of a payment given up on, while another paid the order).
    * True when a row was queued.
    */
-  private async queueNotification(tx: Queryable, paymentId: string, from: PaymentStatus, to: PaymentStatus): Promise<boolean> {
-    const event = notificationFor(from, to);
+  private async queueNotification(tx: Queryable, paymentId: string, from: PaymentStatus, to: PaymentStatus, attemptFailed: boolean): Promise<boolean> {
+    const event = notificationFor(from, to, attemptFailed);
     if (!this.notifications || !event) return false;
     const status = orderStatusFor(event, this.notifications.policy);
     let queued = false;

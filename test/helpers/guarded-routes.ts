@@ -121,6 +121,10 @@ export const GUARDED_ROUTES: GuardedRoute[] = [
     request: async () => ({ method: 'GET', url: '/payment/admin/outbox' }),
   },
   {
+    route: 'GET /payment/admin/audit',
+    request: async () => ({ method: 'GET', url: '/payment/admin/audit' }),
+  },
+  {
     // Without ORDER_SERVICE_URL nothing is queued: the admin passes the rule and learns there is no such entry.
     route: 'POST /payment/admin/outbox/{id}/retry',
     request: async () => ({ method: 'POST', url: '/payment/admin/outbox/1/retry' }),

@@ -27,6 +27,7 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/payments':                    ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'GET /payment/refunds':                     ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'GET /payment/admin/outbox':                [403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/audit':                 [403,   403,   403,   403,   403,   403,   'ok'],
   'POST /payment/admin/outbox/{id}/retry':    [403,   403,   403,   403,   403,   403,   404],
 };
 

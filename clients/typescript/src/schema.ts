@@ -386,6 +386,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payment/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed money or cards, newest first
+         * @description One entry per change the API made (customers, cards, payments, captures, cancels, refunds, outbox retries), with the caller, the request id, the ids and the amount. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8460,6 +8482,366 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query: {
+                /** @description Only this action. */
+                action?: string;
+                /** @description Page size. */
+                limit: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": [
+                     *         {
+                     *           "id": "1042",
+                     *           "at": "2026-12-03T18:00:00.000Z",
+                     *           "request_id": "5d0c3f4e-8a52-4d0e-9c1b-2f6a7e9d1c33",
+                     *           "actor_kind": "service",
+                     *           "actor": "microservice_order_client",
+                     *           "actor_admin": false,
+                     *           "action": "refund.create",
+                     *           "status": 200,
+                     *           "target": {
+                     *             "payment_intent_id": "pi_1234567890",
+                     *             "refund_id": "re_1234567890"
+                     *           },
+                     *           "amount": 2500,
+                     *           "currency": "usd"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @example 1042 */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-12-03T18:00:00.000Z
+                             */
+                            at: string;
+                            /**
+                             * @description The X-Request-Id of the request that made the change.
+                             * @example 5d0c3f4e-8a52-4d0e-9c1b-2f6a7e9d1c33
+                             */
+                            request_id: string;
+                            /**
+                             * @description user: a user token; service: a client-credentials token.
+                             * @example service
+                             */
+                            actor_kind: "user" | "service";
+                            /**
+                             * @description The token's subject (or email), or the service's client id.
+                             * @example microservice_order_client
+                             */
+                            actor: string | null;
+                            /**
+                             * @description The token held the admin role.
+                             * @example false
+                             */
+                            actor_admin: boolean;
+                            /**
+                             * @description customer.create, card.save, card.set_default, card.delete, payment.create, payment.capture, payment.cancel, refund.create, outbox.retry.
+                             * @example refund.create
+                             */
+                            action: string;
+                            /**
+                             * @description The HTTP status the change was answered with.
+                             * @example 200
+                             */
+                            status: number;
+                            /**
+                             * @description The ids it touched.
+                             * @example {
+                             *       "payment_intent_id": "pi_1234567890",
+                             *       "refund_id": "re_1234567890"
+                             *     }
+                             */
+                            target: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description Minor units, for payments and refunds.
+                             * @example 2500
+                             */
+                            amount: number | null;
+                            /** @example usd */
+                            currency: string | null;
+                        }[];
+                        has_more: boolean;
+                        /** @description Pass as `cursor` for the next page; null on the last page. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
                     } & {
                         [key: string]: unknown;
                     };

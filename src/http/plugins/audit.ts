@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLogRepository } from '../../store/audit-log-repository.js';
+
+/** The routes that change money, cards or customers, and the action each is logged as. */
+const AUDITED_ROUTES: Readonly<Record<string, string>> = {
+  'POST /payment/customer': 'customer.create',
+  'POST /payment/payment-method': 'card.save',
+  'POST /payment/payment-method-details': 'card.save',
+  'PUT /payment/payment-method': 'card.set_default',
+  'DELETE /payment/payment-method': 'card.delete',
+  'POST /payment/payment-intent': 'payment.create',
+  'POST /payment/payment-intent/:id/capture': 'payment.capture',
+  'POST /payment/payment-intent/:id/cancel': 'payment.cancel',
+  'POST /payment/refund': 'refund.create',
+  'POST /payment/admin/outbox/:id/retry': 'outbox.retry',
+};
+
+/** Refusals that were carried out at the processor and recorded (a declined charge), or left a row to settle (an outage). */
+const RECORDED_ERRORS = new Set(['card_declined', 'processor_invalid_request', 'payment_method_unusable', 'processor_unavailable']);
+
+const ID_FIELDS: ReadonlyArray<[string, string]> = [
+  ['payment_intent_id', 'payment_intent_id'], ['paymentIntentId', 'payment_intent_id'], ['refund_id', 'refund_id'],
+  ['customerId', 'customer_id'], ['customer_id', 'customer_id'], ['payment_method_id', 'payment_method_id'],
+  ['paymentMethodId', 'payment_method_id'], ['orderId', 'order_id'], ['order_id', 'order_id'],
+];
+
+function idsOf(...sources: unknown[]): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const source of sources) {
+    if (typeof source !== 'object' || source === null) continue;
+    for (const [field, name] of ID_FIELDS) {
+      const value = (source as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value !== '' && ids[name] === undefined) ids[name] = value.slice(0, 255);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Appends one audit row per change the API made: who (the principal), what (the action, the ids,
+ * the amount), when, from which request. Written before the answer leaves; a replayed answer (the
+ * same Idempotency-Key) changed nothing and is not logged again, nor is a request refused before
+ * it changed anything.
+ */
+export function installAuditLog(app: FastifyInstance, auditLog: AuditLogRepository, adminRole: string): void {
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const action = AUDITED_ROUTES[`${request.method} ${request.routeOptions.url}`];
+    const principal = request.principal;
+    if (!action || !principal || reply.getHeader('idempotent-replayed') !== undefined || typeof payload !== 'string') return payload;
+    let body: { success?: boolean; code?: string; data?: Record<string, unknown> } & Record<string, unknown>;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+    const status = reply.statusCode;
+    if (!(status < 300 || (typeof body.code === 'string' && RECORDED_ERRORS.has(body.code)))) return payload;
+    const data = typeof body.data === 'object' && body.data !== null ? body.data : {};
+    const target = idsOf(data, body, request.body, request.params);
+    const outboxId = action === 'outbox.retry' ? (request.params as { id?: string }).id : undefined;
+    try {
+      await auditLog.append({
+        requestId: request.id,
+        actorKind: principal.kind,
+        actor: principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email),
+        actorAdmin: principal.roles.includes(adminRole),
+        action,
+        status,
+        target: outboxId ? { ...target, outbox_id: outboxId } : target,
+        amount: typeof data['amount'] === 'number' ? data['amount'] : null,
+        currency: typeof data['currency'] === 'string' ? data['currency'] : null,
+      });
+    } catch (error) {
+      request.log.error({ err: error, action }, 'could not write the audit log entry of a change');
+    }
+    return payload;
+  });
+}
+
