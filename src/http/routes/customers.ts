@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
-import { errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
-import { CreateCustomerBody, CustomerAnswer, CustomerEmailParams } from '../schemas/customers.js';
+import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
+import { CreateCustomerBody, CustomerAnswer, CustomerData, CustomerEmailParams } from '../schemas/customers.js';
 
 export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
@@ -36,13 +36,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
         summary: 'Find a customer by email',
         description: 'The email is URL-encoded in the path. 404 means there is no customer yet.',
         params: CustomerEmailParams,
-        response: { 200: CustomerAnswer, ...errorResponses('customer_not_found') },
+        response: { 200: Envelope(CustomerData), ...errorResponses('customer_not_found') },
       },
     },
     async (request) => {
       const customer = await services.customers.getByEmail(request.params.email);
-      const customerId = customer.processorCustomerId;
-      return { success: true as const, customerId, data: { customerId } };
+      // The document's shape: the web app reads a top-level customerId here only if present, else data.customerId.
+      return { success: true as const, data: { customerId: customer.processorCustomerId } };
     },
   );
 };

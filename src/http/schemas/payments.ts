@@ -1,5 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Amount, Currency, CustomerId, PaymentIntentId, PaymentMethodId } from './common.js';
+
+/** A schema for use inside a union: OpenAPI 3.0 allows examples on the union, not on its members. */
+function withoutExamples<T extends TSchema>(schema: T): T {
+  const { examples: _examples, ...rest } = schema;
+  return rest as T;
+}
 
 export const PAYMENT_STATUS_VALUES = [
   'unknown', 'requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture',
@@ -19,7 +25,7 @@ const CaptureMethod = Type.Union([Type.Literal('automatic'), Type.Literal('manua
 export const CreatePaymentIntentBody = Type.Object({
   amount: Amount,
   customerId: Type.Optional(
-    Type.Union([CustomerId, Type.Literal('')], {
+    Type.Union([withoutExamples(CustomerId), Type.Literal('')], {
       description:
         'The customer who pays. Empty or absent (the web app sends "" when it could not look the customer up): the customer ' +
         'the saved paymentMethodId belongs to; without paymentMethodId, the customer of the user token. Otherwise 400 naming customerId.',
@@ -77,7 +83,7 @@ export const PaymentIntentDetails = Type.Object({
   amount_refunded: Type.Integer({ description: 'Minor units refunded (succeeded and pending refunds).', examples: [1000] }),
   capture_method: CaptureMethod,
   customer_id: Type.Union([CustomerId, Type.Null()]),
-  payment_method_id: Type.Union([PaymentMethodId, Type.Null()], {
+  payment_method_id: Type.Union([withoutExamples(PaymentMethodId), Type.Null()], {
     description: 'The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer\'s card).',
     examples: ['pm_1234567890'],
   }),
