@@ -181,6 +181,28 @@ describe('Stripe\'s browser-confirmed payment on the simulated processor', () =>
     assert.deepEqual([foreign.status, foreign.body.code], [404, 'customer_not_found']);
   });
 
+  it('another amount for the same order replaces the waiting intent: the old one is canceled, the new one answered', async () => {
+    const { orderId, id, clientSecret } = await start();
+    const changed = await app.startBrowserPayment({ amount: 3100, currency: 'usd', orderId });
+    assert.equal(changed.response.status, 200, JSON.stringify(changed.response.body));
+    const replacement = changed.response.body.data.paymentIntentId;
+    assert.notEqual(replacement, id);
+    assert.deepEqual((await row(orderId)).map((r) => [r.processor_payment_intent_id, r.status]), [[id, 'canceled'], [replacement, 'requires_payment_method']]);
+    const late = await confirm(id, clientSecret, await newCard('tok_visa'));
+    assert.deepEqual([late.status, late.body.code], [409, 'invalid_state']);
+  });
+
+  it('a waiting intent abandoned for a day is canceled by the reconciler, freeing its order', async () => {
+    const { orderId, id } = await start();
+    await t.db.query("UPDATE payments SET created_at = now() - interval '25 hours', updated_at = now() - interval '25 hours' WHERE order_id = $1", [orderId]);
+    await t.app.services.reconciler.runOnce();
+    assert.equal((await row(orderId))[0]?.status, 'canceled');
+    assert.deepEqual(await intentsAtProcessor(orderId), [{ id, status: 'canceled' }]);
+    const anew = await app.startBrowserPayment({ amount: 2500, currency: 'usd', orderId });
+    assert.equal(anew.response.status, 200);
+    assert.notEqual(anew.response.body.data.paymentIntentId, id);
+  });
+
   it('the reconciler refreshes a waiting intent the browser confirmed, without a poll', async () => {
     const { orderId, id, clientSecret } = await start();
     await confirm(id, clientSecret, await newCard('tok_visa'));
