@@ -32,6 +32,7 @@ import { paymentMethodRoutes } from './http/routes/payment-methods.js';
 import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
 import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
+import { simulatedConfirmRoutes } from './http/routes/simulated-confirm.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
@@ -99,7 +100,7 @@ export async function buildApp(
   // Before the docs and the routes, so that every route they add is guarded or declared open.
   installAuth(app, {
     verifier: createTokenVerifier(config.auth),
-    ownership: new OwnershipChecker(services.customers, services.payments),
+    ownership: new OwnershipChecker(services.customers, services.payments, services.paymentMethods),
     names: config.auth.names,
     throttle,
   });
@@ -123,6 +124,10 @@ export async function buildApp(
   await app.register(adminAuditRoutes, { auditLog });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
+  // Likewise Stripe.js's confirmation of a browser-confirmed payment, for the simulated processor only.
+  if (deps.processor instanceof SimulatedProcessor) {
+    await app.register(simulatedConfirmRoutes, { processor: deps.processor, logger: contextualLogger(app.log) });
+  }
   app.addHook('onClose', async () => {
     await services.reconciler.stop();
     await services.relay?.stop();

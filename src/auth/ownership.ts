@@ -1,5 +1,6 @@
 import { customerNotFound, normalizeEmail, type CustomerService } from '../domain/customers.js';
 import { paymentIntentNotFound } from '../domain/payment-answers.js';
+import { payerUnknown, type PaymentMethodService } from '../domain/payment-methods.js';
 import type { PaymentService } from '../domain/payments.js';
 import { AppError } from '../errors.js';
 
@@ -7,6 +8,10 @@ import { AppError } from '../errors.js';
 export type OwnedResource =
   | { kind: 'email'; value: string; otherwise: 'forbidden' | 'not_found' }
   | { kind: 'customerId'; value: string }
+  /** A saved card: the customer it belongs to. */
+  | { kind: 'paymentMethodId'; value: string }
+  /** Nothing named: the route acts for the token's own customer, found by its email. */
+  | { kind: 'self' }
   | { kind: 'paymentIntentId'; value: string };
 
 /**
@@ -18,6 +23,7 @@ export class OwnershipChecker {
   constructor(
     private readonly customers: CustomerService,
     private readonly payments: PaymentService,
+    private readonly paymentMethods: PaymentMethodService,
   ) {}
 
   async assertOwnedBy(email: string, resource: OwnedResource): Promise<void> {
@@ -32,6 +38,14 @@ export class OwnershipChecker {
         if (!sameEmail(customer.email, email)) throw customerNotFound('id', resource.value);
         return;
       }
+      case 'paymentMethodId': {
+        // Another customer's card answers as one saved to no one.
+        const payer = await this.paymentMethods.payerOf(resource.value);
+        if (!sameEmail(payer.email, email)) throw payerUnknown(resource.value);
+        return;
+      }
+      case 'self':
+        return;
       case 'paymentIntentId': {
         const payment = await this.payments.get(resource.value);
         const owner = payment.customerProcessorId ? await this.customers.getByCustomerId(payment.customerProcessorId) : null;

@@ -1,8 +1,12 @@
 import { AppError } from '../errors.js';
 
-/** Card brands as Stripe names them. */
+/**
+ * Card brands as Stripe names them (`paymentMethod.card.brand`), with its own `link` (a card saved
+ * in Link) and `unknown` (a card it does not recognise, and the web app's placeholder).
+ */
 export const CARD_BRANDS = [
   'visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'cartes_bancaires', 'eftpos_au', 'interac',
+  'link', 'unknown',
 ] as const;
 export type CardBrand = (typeof CARD_BRANDS)[number];
 
@@ -55,4 +59,19 @@ export function parseCardExpiry(input: string, now: Date): CardExpiry {
 export function formatCardExpiry(month: number | null, year: number | null): string | null {
   if (month === null || year === null) return null;
   return `${String(month).padStart(2, '0')}/${String(year % 100).padStart(2, '0')}`;
+}
+
+/**
+ * The values the CommuneDrop web app sends when Stripe.js did not give it one: they say nothing
+ * about the card, so they are accepted and the processor's details stored (as they always are).
+ */
+export const CARD_PLACEHOLDERS = {
+  last4: '****',
+  expiryDate: '**/**',
+  cardType: 'unknown',
+  cardholderName: 'Card Holder',
+} as const;
+
+export function isCardPlaceholder(field: keyof typeof CARD_PLACEHOLDERS, value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() === CARD_PLACEHOLDERS[field].toLowerCase();
 }

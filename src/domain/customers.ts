@@ -81,6 +81,12 @@ export class CustomerService {
     return customer;
   }
 
+  /** Finds a customer by our own row id; null when there is none or the processor does not know it yet. */
+  async findById(id: string): Promise<ActiveCustomer | null> {
+    const customer = await this.customers.findById(id);
+    return customer && isActive(customer) ? customer : null;
+  }
+
   /** Finds a customer by the id clients use (cus_...). */
   async getByCustomerId(customerId: string): Promise<ActiveCustomer> {
     const customer = await this.customers.findByProcessorId(customerId);

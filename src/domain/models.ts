@@ -33,7 +33,8 @@ export interface Payment {
   customerId: string;
   /** The customer's id as clients know it (cus_...). */
   customerProcessorId: string | null;
-  paymentMethodId: string;
+  /** Null for a browser-confirmed payment (Stripe.js confirms it with the customer's card). */
+  paymentMethodId: string | null;
   orderId: string | null;
   amount: number;
   currency: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor } from '../processors/processor.js';
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
-import { normalizeCardBrand, parseCardExpiry } from './cards.js';
+import { formatCardExpiry, isCardPlaceholder, normalizeCardBrand, parseCardExpiry, type CardExpiry } from './cards.js';
 import type { ActiveCustomer, CustomerService } from './customers.js';
 import type { SavedCard } from './models.js';
 import { processorKey } from './processor-keys.js';
@@ -15,6 +15,31 @@ export interface CardDetailsInput {
   cardType?: string | undefined;
   expiryDate?: string | undefined;
   isDefault?: boolean | undefined;
+}
+
+/** A saved card, whether it is new, and where the client's description differed from the processor's (its details were kept). */
+export interface AttachedCard {
+  card: SavedCard;
+  created: boolean;
+  differences: string[];
+}
+
+/** What the client said of a card that the processor contradicts, in words: `last4 1111 (the processor has 4242)`. */
+function describeDifferences(
+  told: { brand: string | null; last4: string | null; expiry: CardExpiry | null },
+  processor: { brand: string; last4: string; expMonth: number | null; expYear: number | null },
+): string[] {
+  const differences: string[] = [];
+  // Stripe's `unknown` brand on its side says as little as the client's placeholder.
+  if (told.brand !== null && processor.brand !== 'unknown' && told.brand !== processor.brand) {
+    differences.push(`cardType ${told.brand} (the processor has ${processor.brand})`);
+  }
+  if (told.last4 !== null && told.last4 !== processor.last4) differences.push(`last4 ${told.last4} (the processor has ${processor.last4})`);
+  const expiry = formatCardExpiry(processor.expMonth, processor.expYear);
+  if (told.expiry !== null && expiry !== null && (told.expiry.month !== processor.expMonth || told.expiry.year !== processor.expYear)) {
+    differences.push(`expiryDate ${formatCardExpiry(told.expiry.month, told.expiry.year)} (the processor has ${expiry})`);
+  }
+  return differences;
 }
 
 export class PaymentMethodService {
@@ -30,10 +55,14 @@ export class PaymentMethodService {
    * Attaches a card to a customer at the processor and saves it. Saving the same card again is
    * harmless; the customer's first card becomes the default.
    */
-  async attach(customerId: string, paymentMethodId: string, details: CardDetailsInput = {}): Promise<{ card: SavedCard; created: boolean }> {
-    // Check what the client said before anything is changed.
-    if (details.cardType !== undefined) normalizeCardBrand(details.cardType);
-    if (details.expiryDate !== undefined) parseCardExpiry(details.expiryDate, this.now());
+  async attach(customerId: string, paymentMethodId: string, details: CardDetailsInput = {}): Promise<AttachedCard> {
+    // Check what the client said before anything is changed; placeholders say nothing, and pass.
+    const brand = details.cardType !== undefined && !isCardPlaceholder('cardType', details.cardType) ? normalizeCardBrand(details.cardType) : null;
+    const expiry = details.expiryDate !== undefined && !isCardPlaceholder('expiryDate', details.expiryDate)
+      ? parseCardExpiry(details.expiryDate, this.now())
+      : null;
+    const last4 = details.last4 !== undefined && !isCardPlaceholder('last4', details.last4) ? details.last4 : null;
+    const cardholderName = isCardPlaceholder('cardholderName', details.cardholderName) ? undefined : details.cardholderName?.trim();
     const customer = await this.customers.getByCustomerId(customerId);
     await this.assertNotSavedElsewhere(customer, paymentMethodId);
 
@@ -49,7 +78,8 @@ export class PaymentMethodService {
     } catch (error) {
       throw toAppError(error, 'payment_method_not_found', this.logger);
     }
-    if (details.last4 !== undefined && details.last4 !== attached.last4) {
+    const differences = describeDifferences({ brand, last4, expiry }, attached);
+    if (differences.length > 0) {
       this.logger.info({ paymentMethodId: attached.id }, 'the client described the card differently from the processor; keeping the processor\'s details');
     }
     const saved = await this.cards.save({
@@ -59,12 +89,24 @@ export class PaymentMethodService {
       last4: attached.last4,
       expMonth: attached.expMonth,
       expYear: attached.expYear,
-      cardholderName: details.cardholderName?.trim() || attached.cardholderName,
+      cardholderName: cardholderName || attached.cardholderName,
       makeDefault: details.isDefault === true,
     });
     if (!saved) throw this.savedElsewhere(attached.id);
     if (saved.defaultChanged) await this.tellProcessorDefault(customer, saved.card.id);
-    return { card: saved.card, created: saved.created };
+    return { card: saved.card, created: saved.created, differences };
+  }
+
+  /**
+   * The customer a saved card belongs to, for a payment sent without a customer id (the web app
+   * sends `customerId: ""` when it could not look the customer up). A card saved to no one, or not
+   * saved at all, answers 400 naming customerId.
+   */
+  async payerOf(paymentMethodId: string): Promise<ActiveCustomer> {
+    const card = await this.cards.get(paymentMethodId);
+    const customer = card ? await this.customers.findById(card.customerId) : null;
+    if (!customer) throw payerUnknown(paymentMethodId);
+    return customer;
   }
 
   async list(customerId: string): Promise<SavedCard[]> {
@@ -122,4 +164,13 @@ export class PaymentMethodService {
       this.logger.warn({ err: error, customerId: customer.processorCustomerId, paymentMethodId }, 'could not set the default card at the processor');
     }
   }
+}
+
+/** A payment without a customer id whose card names no customer: 400 naming customerId. */
+export function payerUnknown(paymentMethodId: string): AppError {
+  return new AppError(
+    'validation_failed',
+    `customerId is required: payment method ${paymentMethodId} is not saved to a customer here, so the payer cannot be told from it`,
+    { param: 'customerId' },
+  );
 }

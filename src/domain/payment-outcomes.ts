@@ -41,3 +41,16 @@ export function outcomeFromRefusal(error: ProcessorError): PaymentOutcome {
 export function needsResolution(payment: Payment): boolean {
   return payment.status === 'unknown' || payment.status === 'processing' || payment.pendingOperation !== null;
 }
+
+/**
+ * A browser-confirmed payment (no card on its row) that Stripe.js has not confirmed yet, or whose
+ * card was declined: its client secret may still confirm it, so it holds its order (migration 010).
+ */
+export function awaitsBrowser(payment: Payment): boolean {
+  return payment.paymentMethodId === null && (payment.status === 'requires_payment_method' || payment.status === 'requires_confirmation');
+}
+
+/** Waiting for the customer: 3-D Secure, or a browser's confirmation. Refreshed when polled, abandoned after a day. */
+export function awaitsCustomer(payment: Payment): boolean {
+  return payment.status === 'requires_action' || payment.status === 'requires_confirmation' || awaitsBrowser(payment);
+}

@@ -7,7 +7,7 @@ import { isUuid, rowIdFor } from './ids.js';
 import type { CaptureMethod, Payment } from './models.js';
 import { assertAmount, assertChargeAmount, formatAmount, normalizeCurrency } from './money.js';
 import { answerFor, declined, orderAlreadyPaid, outcomeUnknown, paymentIntentNotFound } from './payment-answers.js';
-import { needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
+import { awaitsBrowser, awaitsCustomer, needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
 import { creationKey, findCreatedIntent, paymentIntentRequest } from './payment-requests.js';
 import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
 import { toAppError, type Logger } from './processor-errors.js';
@@ -21,6 +21,16 @@ export interface CreatePaymentInput {
   orderId?: string | undefined;
   description?: string | undefined;
   returnUrl?: string | undefined;
+  captureMethod?: CaptureMethod | undefined;
+}
+
+/** Stripe's browser-confirmed flow: no card yet; Stripe.js confirms the intent with its client secret. */
+export interface BrowserPaymentInput {
+  amount: unknown;
+  currency?: string | undefined;
+  customerId: string;
+  orderId?: string | undefined;
+  description?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
 }
 
@@ -75,10 +85,9 @@ export class PaymentService {
     }
 
     const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
-    const forward = this.sealForwardedToken && input.orderId !== undefined && context.bearerToken;
     const inserted = await this.payments.insertPending({
       id,
-      notifyToken: forward ? this.sealForwardedToken!(id, context.bearerToken!) : null,
+      notifyToken: this.forwardedToken(id, input.orderId, context),
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,
@@ -97,6 +106,10 @@ export class PaymentService {
         const refreshed = await this.resolve(holder, 'reconciler').catch(() => holder);
         if (refreshed.status !== holder.status) return this.create(input, context, true);
       }
+      // A browser-confirmed payment still waiting for its card gives way to this one (canceled first).
+      if (holder && awaitsBrowser(holder) && !retriedAfterRefresh && (await this.releaseBrowserHolder(holder))) {
+        return this.create(input, context, true);
+      }
       throw orderAlreadyPaid(input.orderId!, holder);
     }
     if ('existing' in inserted) {
@@ -114,13 +127,87 @@ export class PaymentService {
   }
 
   /**
+   * Stripe's browser-confirmed flow: writes the payment without a card (status `unknown`), creates
+   * an unconfirmed intent with a key derived from the row, records it (`requires_payment_method`)
+   * and answers it with its client secret, for Stripe.js to confirm in the browser. The outcome
+   * reaches the row as every other one does: a status poll, the reconciler, the processor's webhook.
+   * The order is held meanwhile (migration 010): the same request again (same key, or same order,
+   * customer, amount and currency) answers the intent already made; a different one cancels it first.
+   */
+  async createAwaitingPaymentMethod(input: BrowserPaymentInput, context: RequestContext = {}, replaced = false): Promise<Payment> {
+    const currency = normalizeCurrency(input.currency);
+    const amount = assertChargeAmount(input.amount, currency);
+    const captureMethod = input.captureMethod ?? 'automatic';
+    if (input.orderId === undefined && context.requestKey === undefined) {
+      throw new AppError(
+        'validation_failed',
+        'Send orderId or an Idempotency-Key header, so that a retried request can never make a second payment',
+        { param: 'orderId' },
+      );
+    }
+    const customer = await this.customers.getByCustomerId(input.customerId);
+    const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
+    const inserted = await this.payments.insertPending({
+      id,
+      notifyToken: this.forwardedToken(id, input.orderId, context),
+      processor: this.processor.name,
+      customerId: customer.id,
+      paymentMethodId: null,
+      orderId: input.orderId ?? null,
+      amount,
+      currency,
+      captureMethod,
+      description: input.description ?? null,
+      returnUrl: null,
+    });
+    const sameRequest = (p: Payment) =>
+      p.amount === amount && p.currency === currency && p.customerId === customer.id && p.captureMethod === captureMethod &&
+      p.paymentMethodId === null && p.orderId === (input.orderId ?? null);
+    if ('heldBy' in inserted) {
+      const holder = inserted.heldBy && (await this.status(inserted.heldBy.id));
+      if (holder && awaitsBrowser(holder) && sameRequest(holder)) return holder;
+      if (holder && !replaced && (await this.releaseBrowserHolder(holder))) return this.createAwaitingPaymentMethod(input, context, true);
+      throw orderAlreadyPaid(input.orderId!, await this.payments.findHoldingOrder(input.orderId!));
+    }
+    if ('existing' in inserted) {
+      const existing = inserted.existing;
+      if (!sameRequest(existing)) {
+        throw new AppError('idempotency_error', 'This idempotency key was first used for a different payment; use a new key for a new payment');
+      }
+      const current = existing.status === 'unknown' ? await this.resolve(existing, 'request') : existing;
+      return awaitsBrowser(current) ? current : answerFor(current);
+    }
+    const created = await this.confirm(inserted.payment, 'request');
+    return awaitsBrowser(created) ? created : answerFor(created);
+  }
+
+  /** The paying request's token, sealed for the Order Service's notification; null when there is none to forward. */
+  private forwardedToken(paymentId: string, orderId: string | undefined, context: RequestContext): string | null {
+    if (!this.sealForwardedToken || orderId === undefined || !context.bearerToken) return null;
+    return this.sealForwardedToken(paymentId, context.bearerToken);
+  }
+
+  /**
+   * Cancels a browser-confirmed payment still waiting for its card, so that another payment may take
+   * its order. False when it is not one, or moved on meanwhile (the browser confirmed it: paid, say).
+   */
+  private async releaseBrowserHolder(holder: Payment): Promise<boolean> {
+    if (!awaitsBrowser(holder) || holder.processorPaymentIntentId === null) return false;
+    try {
+      return (await this.operate(holder, 'cancel', null, 'cancel')).status === 'canceled';
+    } catch (error) {
+      this.logger.info({ paymentId: holder.id, err: error }, 'a browser-confirmed payment holding the order could not be canceled; the order stays held');
+      return false;
+    }
+  }
+
+  /**
    * What a client polling a payment sees: a payment waiting for the customer (3-D Secure) or whose
    * outcome is unknown is refreshed from the processor first, so the answer is never stale.
    */
   async status(paymentIntentId: string): Promise<Payment> {
     const payment = await this.get(paymentIntentId);
-    const waiting = payment.status === 'requires_action' || payment.status === 'requires_confirmation';
-    if (!waiting && !needsResolution(payment)) return payment;
+    if (!awaitsCustomer(payment) && !needsResolution(payment)) return payment;
     // The refresh is a courtesy: if the processor is unreachable, the last known state is answered.
     return this.resolve(payment, 'reconciler').catch(() => payment);
   }
@@ -186,8 +273,7 @@ export class PaymentService {
       }
       if (payment.processorPaymentIntentId !== null) {
         const latest = await this.record(payment, outcomeFromIntent(await this.processor.retrievePaymentIntent(payment.processorPaymentIntentId)), source);
-        const waiting = latest.status === 'requires_action' || latest.status === 'requires_confirmation';
-        if (waiting && this.now().getTime() - latest.createdAt.getTime() > ABANDON_AFTER_MS) {
+        if (awaitsCustomer(latest) && this.now().getTime() - latest.createdAt.getTime() > ABANDON_AFTER_MS) {
           return await this.operate(latest, 'cancel', null, 'expiry');
         }
         return latest;

@@ -9,7 +9,13 @@ export type Locator = `${'body' | 'params' | 'query'}.${string}`;
 /** Which field of the request says whose data it touches, for the rules that let customers in. */
 export type OwnerDeclaration =
   | { email: Locator; otherwise: 'forbidden' | 'not_found' }
-  | { customerId: Locator }
+  | {
+      customerId: Locator;
+      /** When the customer id is absent or empty: the customer this saved card belongs to. */
+      orPaymentMethodId?: Locator;
+      /** When neither is sent: the user token's own customer (the route looks it up by the token's email). */
+      orSelf?: true;
+    }
   | { paymentIntentId: Locator };
 
 /**
@@ -58,7 +64,10 @@ export function ownedResourceOf(request: FastifyRequest, owner: OwnerDeclaration
   }
   if ('customerId' in owner) {
     const value = read(request, owner.customerId);
-    return value === null ? null : { kind: 'customerId', value };
+    if (value !== null) return { kind: 'customerId', value };
+    const card = owner.orPaymentMethodId ? read(request, owner.orPaymentMethodId) : null;
+    if (card !== null) return { kind: 'paymentMethodId', value: card };
+    return owner.orSelf ? { kind: 'self' } : null;
   }
   const value = read(request, owner.paymentIntentId);
   return value === null ? null : { kind: 'paymentIntentId', value };

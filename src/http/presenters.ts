@@ -1,5 +1,6 @@
 import { formatCardExpiry } from '../domain/cards.js';
 import type { Payment, Refund, SavedCard } from '../domain/models.js';
+import { awaitsBrowser } from '../domain/payment-outcomes.js';
 
 // Domain objects in the API document's field names. Routes answer only through these.
 
@@ -20,14 +21,17 @@ export function presentSavedCard(card: SavedCard) {
 
 /** The creation answer: the document's four fields, plus what the client needs for 3-D Secure or capture. */
 export function presentPaymentIntent(payment: Payment) {
+  const id = payment.processorPaymentIntentId ?? payment.id;
+  // The client secret goes to whoever must act in the browser: 3-D Secure, or Stripe.js's confirmation.
+  const clientSecret = payment.status === 'requires_action' || awaitsBrowser(payment) ? (payment.clientSecret ?? undefined) : undefined;
   return {
-    payment_intent_id: payment.processorPaymentIntentId ?? payment.id,
+    payment_intent_id: id,
+    paymentIntentId: id,
     status: payment.status,
     amount: payment.amount,
     currency: payment.currency,
-    ...(payment.status === 'requires_action'
-      ? { client_secret: payment.clientSecret ?? undefined, next_action: payment.nextAction ?? undefined }
-      : {}),
+    ...(clientSecret !== undefined ? { client_secret: clientSecret, clientSecret } : {}),
+    ...(payment.status === 'requires_action' ? { next_action: payment.nextAction ?? undefined } : {}),
     ...(payment.status === 'requires_capture' && payment.captureBefore
       ? { capture_before: payment.captureBefore.toISOString() }
       : {}),

@@ -57,7 +57,11 @@ export interface CreatePaymentIntentInput {
   amount: number;
   currency: string;
   customerId: string;
-  paymentMethodId: string;
+  /**
+   * The card to charge, confirmed at once; null for Stripe's browser-confirmed flow: the intent is
+   * created unconfirmed (`requires_payment_method`) and Stripe.js confirms it with its client secret.
+   */
+  paymentMethodId: string | null;
   captureMethod: 'automatic' | 'manual';
   description: string | null;
   returnUrl: string | null;

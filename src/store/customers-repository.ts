@@ -38,6 +38,11 @@ export class CustomersRepository {
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 
+  async findById(id: string): Promise<Customer | null> {
+    const { rows } = await this.db.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE id = $1`, [id]);
+    return rows[0] ? toCustomer(rows[0]) : null;
+  }
+
   /** Inserts a customer not yet known to the processor; null when the email is already taken. */
   async insertPending(customer: { id: string; email: string; emailNormalized: string; name: string | null }): Promise<Customer | null> {
     const { rows } = await this.db.query<CustomerRow>(

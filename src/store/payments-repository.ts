@@ -13,7 +13,7 @@ interface PaymentRow {
   processor_payment_intent_id: string | null;
   customer_id: string;
   customer_processor_id: string | null;
-  payment_method_id: string;
+  payment_method_id: string | null;
   order_id: string | null;
   amount: number;
   currency: string;
@@ -76,7 +76,8 @@ export interface NewPayment {
   id: string;
   processor: string;
   customerId: string;
-  paymentMethodId: string;
+  /** Null for a browser-confirmed payment: Stripe.js confirms it with a card we are not told of first. */
+  paymentMethodId: string | null;
   orderId: string | null;
   amount: number;
   currency: string;
@@ -132,10 +133,15 @@ export class PaymentsRepository {
     return rows[0] ? toPayment(rows[0]) : null;
   }
 
-  /** The payment that holds an order (in flight, authorized or paid), if any. */
+  /**
+   * The payment that holds an order (in flight, authorized or paid, or a browser-confirmed one
+   * waiting for its payment method: see migration 010), if any.
+   */
   async findHoldingOrder(orderId: string): Promise<Payment | null> {
     const { rows } = await this.db.query<PaymentRow>(
-      `${SELECT} WHERE p.order_id = $1 AND p.status = ANY($2::text[])
+      `${SELECT} WHERE p.order_id = $1
+         AND (p.status = ANY($2::text[])
+              OR (p.payment_method_id IS NULL AND p.status IN ('requires_payment_method', 'requires_confirmation')))
        ORDER BY p.created_at DESC LIMIT 1`,
       [orderId, [...ORDER_HOLDING_STATUSES]],
     );
@@ -286,7 +292,7 @@ export class PaymentsRepository {
 
   /**
    * Claims up to `limit` payments that need the reconciler: outcome unknown, stuck processing,
-   * waiting for the customer (3-D Secure), an operation whose answer was lost, all untouched for
+   * waiting for the customer (3-D Secure, or a browser-confirmed payment), an operation whose answer was lost, all untouched for
    * `graceMs`; or an authorization past its capture deadline. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
    * work instead of repeating it.
    */
@@ -294,7 +300,8 @@ export class PaymentsRepository {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `SELECT id FROM payments
-         WHERE (((status IN ('unknown', 'processing', 'requires_action', 'requires_confirmation') OR pending_operation IS NOT NULL)
+         WHERE (((status IN ('unknown', 'processing', 'requires_action', 'requires_confirmation') OR pending_operation IS NOT NULL
+                  OR (status = 'requires_payment_method' AND payment_method_id IS NULL))
                  AND updated_at < now() - make_interval(secs => $2::double precision / 1000))
                 OR (status = 'requires_capture' AND capture_before < now()))
            AND (reconcile_after IS NULL OR reconcile_after < now())

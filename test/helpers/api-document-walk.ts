@@ -32,6 +32,7 @@ export async function walkApiDocument(api: Api, options: WalkOptions = {}): Prom
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.deepEqual(Object.keys(created.body.data), ['customerId']);
   const customerId: string = created.body.data.customerId;
+  assert.equal(created.body.customerId, customerId, 'and at the top level, where the web app reads it');
   assert.match(customerId, /^cus_/);
 
   // 2. Get a Customer
@@ -98,7 +99,11 @@ export async function walkApiDocument(api: Api, options: WalkOptions = {}): Prom
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
   const paymentIntentId: string = paid.body.data.payment_intent_id;
   assert.match(paymentIntentId, /^pi_/);
-  assert.deepEqual(paid.body, { success: true, data: { payment_intent_id: paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' } });
+  // The document's four fields, and paymentIntentId (the same id), where the CommuneDrop web app reads it.
+  assert.deepEqual(paid.body, {
+    success: true,
+    data: { payment_intent_id: paymentIntentId, paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' },
+  });
 
   // 8. Process Refund
   const refunded = await (options.refundApi ?? api).post('/payment/refund', { paymentIntentId, amount: 1000, reason: 'customer_requested' });

@@ -73,8 +73,8 @@ export async function newSigningKey(alg: SigningKey['alg'] = 'RS256', kid = `key
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-/** A client-credentials token as the Auth Service's token endpoint answers it. */
-export function serviceToken(key: SigningKey, clientId: string, scope: string, options: SignOptions = {}): Promise<string> {
+/** A client-credentials token as the Auth Service's token endpoint answers it (`scope` a string, or a JSON array as some issuers write it). */
+export function serviceToken(key: SigningKey, clientId: string, scope: string | string[], options: SignOptions = {}): Promise<string> {
   return builder({ client_id: clientId, scope, jti: randomUUID() }, options)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...options.header })
     .sign(key.privateKey);

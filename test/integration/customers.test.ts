@@ -19,9 +19,11 @@ describe('customers', () => {
     const email = uniqueEmail();
     const response = await t.api.post('/payment/customer', { email, name: 'John Doe' });
     assert.equal(response.status, 201);
-    assert.deepEqual(Object.keys(response.body), ['success', 'data']);
+    // The document's data.customerId, and the same id at the top level, where the web app reads it.
+    assert.deepEqual(Object.keys(response.body), ['success', 'customerId', 'data']);
     assert.equal(response.body.success, true);
     assert.deepEqual(Object.keys(response.body.data), ['customerId']);
+    assert.equal(response.body.customerId, response.body.data.customerId);
     assert.match(response.body.data.customerId, /^cus_[A-Za-z0-9]{14}$/);
     const rows = await rowsFor(email);
     assert.deepEqual(rows, [{ email, name: 'John Doe', processor_customer_id: response.body.data.customerId }]);

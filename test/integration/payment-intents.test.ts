@@ -38,9 +38,14 @@ describe('payment intents', () => {
     });
     assert.equal(response.status, 200);
     assert.equal(response.body.success, true);
-    assert.deepEqual(Object.keys(response.body.data).sort(), ['amount', 'currency', 'payment_intent_id', 'status']);
+    // The document's four fields, and paymentIntentId (the same id) where the web app reads it.
+    assert.deepEqual(Object.keys(response.body.data).sort(), ['amount', 'currency', 'paymentIntentId', 'payment_intent_id', 'status']);
     assert.match(response.body.data.payment_intent_id, /^pi_[A-Za-z0-9]{24}$/);
-    assert.deepEqual({ ...response.body.data, payment_intent_id: 'pi' }, { payment_intent_id: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' });
+    assert.equal(response.body.data.paymentIntentId, response.body.data.payment_intent_id);
+    assert.deepEqual(
+      { ...response.body.data, payment_intent_id: 'pi', paymentIntentId: 'pi' },
+      { payment_intent_id: 'pi', paymentIntentId: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' },
+    );
     assert.deepEqual(await paymentRow(response.body.data.payment_intent_id), {
       status: 'succeeded',
       amount: 2500,

@@ -154,7 +154,11 @@ for (const processor of PROCESSORS) {
       const card = await saveCard(t.api, customerId, 'pm_card_visa');
       const orderId = `order_contract_${Date.now()}`;
       const paid = kept('pay', await pay(t.api, customerId, card, { orderId, returnUrl: 'https://example.com/checkout/complete' }));
-      assert.deepEqual({ ...paid.body.data, payment_intent_id: 'pi' }, { payment_intent_id: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' });
+      assert.equal(paid.body.data.paymentIntentId, paid.body.data.payment_intent_id);
+      assert.deepEqual(
+        { ...paid.body.data, payment_intent_id: 'pi', paymentIntentId: 'pi' },
+        { payment_intent_id: 'pi', paymentIntentId: 'pi', status: 'succeeded', amount: 2500, currency: 'usd' },
+      );
       const details = kept('details', await t.api.get(`/payment/payment-intent/${paid.body.data.payment_intent_id}`));
       assert.deepEqual([details.body.data.amount_received, details.body.data.order_id], [2500, orderId]);
       const twice = kept('pay order again', await pay(t.api, customerId, card, { orderId }));

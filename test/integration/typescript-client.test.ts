@@ -77,7 +77,7 @@ describe('the TypeScript client (clients/typescript) against the running service
     assert.equal(paid.response.status, 200, JSON.stringify(paid.error));
     assert.ok(paid.data);
     const paymentIntentId = paid.data.data.payment_intent_id;
-    assert.deepEqual(paid.data, { success: true, data: { payment_intent_id: paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' } });
+    assert.deepEqual(paid.data, { success: true, data: { payment_intent_id: paymentIntentId, paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' } });
 
     // 8. Process Refund
     const refunded = await client.POST('/payment/refund', { body: { paymentIntentId, amount: 1000, reason: 'customer_requested' } });

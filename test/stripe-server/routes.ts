@@ -149,6 +149,14 @@ export const ROUTES: readonly Route[] = [
     },
   ),
   route('GET', '/v1/payment_intents/:id', 'payment_intents.retrieve', ById, (engine, _p, [id]) => engine.retrievePaymentIntent(id!)),
+  // What Stripe.js calls from the browser (confirmCardPayment) on an intent created without a card.
+  route(
+    'POST',
+    '/v1/payment_intents/:id/confirm',
+    'payment_intents.confirm',
+    obj({ payment_method: Type.String(), client_secret: opt(Type.String()), return_url: opt(Type.String()), expand: Expand }),
+    (engine, { expand: _expand, ...params }, [id]) => engine.confirmPaymentIntent(id!, params),
+  ),
   route(
     'POST',
     '/v1/payment_intents/:id/capture',

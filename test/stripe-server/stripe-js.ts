@@ -36,3 +36,27 @@ export function simulatedStripeJs(db: Database): NewCard {
   const engine = new SimulatedStripe(new SimulatedLedger(db));
   return async (token = 'tok_visa') => (await engine.createPaymentMethod({ type: 'card', card: { token } })).id;
 }
+
+/** What Stripe.js's `confirmCardPayment(clientSecret, {payment_method})` answers: the intent, or the card error with it. */
+export interface ConfirmedCardPayment {
+  paymentIntent?: { id: string; status: string; next_action: Record<string, any> | null; last_payment_error: Record<string, any> | null };
+  error?: { type: string; code?: string; decline_code?: string; message: string; payment_intent?: { id: string; status: string } };
+}
+
+/**
+ * Stripe.js confirming an intent in the browser: `POST /v1/payment_intents/:id/confirm` with the
+ * card and the intent's client secret (the id is the client secret's prefix, as Stripe.js reads it).
+ */
+export function stripeJsConfirm(endpoint: StripeEndpoint) {
+  return async (clientSecret: string, paymentMethodId: string): Promise<ConfirmedCardPayment> => {
+    const id = clientSecret.split('_secret_')[0]!;
+    const response = await fetch(`${endpoint.url}/v1/payment_intents/${encodeURIComponent(id)}/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${endpoint.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payment_method: paymentMethodId, client_secret: clientSecret }).toString(),
+    });
+    const body = (await response.json()) as Record<string, any>;
+    if (response.ok) return { paymentIntent: body as ConfirmedCardPayment['paymentIntent'] };
+    return { error: body.error };
+  };
+}

@@ -28,13 +28,18 @@ export function stripeProcessorFactory(env: Record<string, string>): (db: Databa
  * Stripe test server. `env` overrides variables, e.g. a wrong STRIPE_SECRET_KEY or fewer retries.
  */
 export async function startStripeTestApp(
-  options: { env?: Record<string, string>; logger?: TestAppOptions['logger'] } = {},
+  options: { env?: Record<string, string>; logger?: TestAppOptions['logger']; jwks?: boolean } = {},
 ): Promise<StripeTestApp> {
   const stripe = await StripeTestServer.start();
   const env = stripeEnv(stripe, options.env);
   let app: TestApp;
   try {
-    app = await startTestApp({ env, processor: stripeProcessorFactory(env), ...(options.logger ? { logger: options.logger } : {}) });
+    app = await startTestApp({
+      env,
+      processor: stripeProcessorFactory(env),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.jwks ? { jwks: true } : {}),
+    });
   } catch (error) {
     await stripe.close();
     throw error;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatCardExpiry, normalizeCardBrand, parseCardExpiry } from '../../src/domain/cards.js';
+import { formatCardExpiry, isCardPlaceholder, normalizeCardBrand, parseCardExpiry } from '../../src/domain/cards.js';
 import { AppError } from '../../src/errors.js';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
@@ -29,5 +29,20 @@ describe('card details', () => {
     assert.equal(normalizeCardBrand('American Express'), 'amex');
     assert.equal(normalizeCardBrand('diners club'), 'diners');
     assert.throws(() => normalizeCardBrand('bitcoin'), (e: unknown) => e instanceof AppError && /cardType/.test(e.message));
+  });
+
+  it('knows Stripe\'s own brands for a card it cannot name', () => {
+    assert.equal(normalizeCardBrand('unknown'), 'unknown');
+    assert.equal(normalizeCardBrand('link'), 'link');
+  });
+
+  it('recognises the web app\'s placeholders, and nothing else', () => {
+    assert.equal(isCardPlaceholder('last4', '****'), true);
+    assert.equal(isCardPlaceholder('expiryDate', '**/**'), true);
+    assert.equal(isCardPlaceholder('cardType', 'Unknown'), true);
+    assert.equal(isCardPlaceholder('cardholderName', ' Card Holder '), true);
+    assert.equal(isCardPlaceholder('last4', '4242'), false);
+    assert.equal(isCardPlaceholder('cardholderName', 'Jane Roe'), false);
+    assert.equal(isCardPlaceholder('cardholderName', undefined), false);
   });
 });

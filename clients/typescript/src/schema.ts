@@ -157,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Save a card with its display details
-         * @description As POST /payment/payment-method, with the cardholder name and default flag. Brand, last4 and expiry are checked, but the processor's own values are stored whenever it has them.
+         * @description As POST /payment/payment-method, with the cardholder name and default flag. Brand, last4 and expiry are checked, but the processor's own values are stored whenever it has them; where a well-formed value differs from the processor's, `message` says so. The placeholders the CommuneDrop web app sends when Stripe.js lacks a value (`last4` "****", `expiryDate` "**\/**", `cardType` "unknown", `cardholderName` "Card Holder") are accepted and say nothing.
          *
          *     **Access**: Requires the admin role, scope payment.write or a user token for the customer concerned.
          */
@@ -202,6 +202,10 @@ export interface paths {
         /**
          * Charge a customer's card
          * @description Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; `requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined card is 402 `card_declined` with Stripe's `decline_code` (the attempt is recorded; a new attempt for the order is allowed). An order that already has a live or successful payment is 409 `order_already_paid`.
+         *
+         *     Without `paymentMethodId` this is Stripe's browser-confirmed flow: the intent is created in `requires_payment_method` and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled (GET /payment/payment-intent/{id}) or Stripe's webhook arrives. Such a payment holds its order while it waits; sending it again answers the same intent, and another payment for the order cancels it first.
+         *
+         *     `paymentIntentId` and `clientSecret` repeat `payment_intent_id` and `client_secret` under the names the CommuneDrop web app reads.
          *
          *     **Access**: Requires the admin role, scope payment.write, scope order.write or a user token for the customer concerned.
          */
@@ -1010,6 +1014,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "success": true,
+                     *       "customerId": "cus_1234567890",
                      *       "data": {
                      *         "customerId": "cus_1234567890"
                      *       }
@@ -1018,6 +1023,11 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
+                        /**
+                         * @description The same as data.customerId, where the CommuneDrop web app reads it.
+                         * @example cus_1234567890
+                         */
+                        customerId: string;
                         data: {
                             /**
                              * @description The customer id the service answered (cus_...).
@@ -1037,6 +1047,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "success": true,
+                     *       "customerId": "cus_1234567890",
                      *       "data": {
                      *         "customerId": "cus_1234567890"
                      *       }
@@ -1045,6 +1056,11 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
+                        /**
+                         * @description The same as data.customerId, where the CommuneDrop web app reads it.
+                         * @example cus_1234567890
+                         */
+                        customerId: string;
                         data: {
                             /**
                              * @description The customer id the service answered (cus_...).
@@ -3298,20 +3314,23 @@ export interface operations {
                      * @example pm_1234567890
                      */
                     paymentMethodId: string;
-                    /** @example John Doe */
+                    /**
+                     * @description The name on the card; "Card Holder" (the web app's placeholder) keeps the processor's.
+                     * @example John Doe
+                     */
                     cardholderName?: string;
                     /**
-                     * @description Last four digits of the card.
+                     * @description Last four digits of the card, or "****" when the client does not know them.
                      * @example 4242
                      */
                     last4?: string;
                     /**
-                     * @description Card brand: visa, mastercard, amex, discover, diners, jcb, unionpay...
+                     * @description Card brand: visa, mastercard, amex, discover, diners, jcb, unionpay... as Stripe names them (link and unknown included).
                      * @example visa
                      */
                     cardType?: string;
                     /**
-                     * @description M/YY or MM/YY, not in the past.
+                     * @description M/YY or MM/YY, not in the past; "**\/**" when the client does not know it.
                      * @example 12/34
                      */
                     expiryDate?: string;
@@ -4287,15 +4306,15 @@ export interface operations {
                      */
                     amount: number;
                     /**
-                     * @description The customer id the service answered (cus_...).
+                     * @description The customer who pays. Empty or absent (the web app sends "" when it could not look the customer up): the customer the saved paymentMethodId belongs to; without paymentMethodId, the customer of the user token. Otherwise 400 naming customerId.
                      * @example cus_1234567890
                      */
-                    customerId: string;
+                    customerId?: string | "";
                     /**
-                     * @description A payment method token from Stripe.js (pm_...), or one of Stripe's test ids such as pm_card_visa.
+                     * @description The card to charge (a token from Stripe.js). Absent: Stripe's browser-confirmed flow, the intent is created in requires_payment_method and its clientSecret answered, for Stripe.js confirmCardPayment.
                      * @example pm_1234567890
                      */
-                    paymentMethodId: string;
+                    paymentMethodId?: string;
                     /**
                      * @description The order paid for; an order is charged at most once.
                      * @example order_1234567890
@@ -4339,6 +4358,7 @@ export interface operations {
                      *       "success": true,
                      *       "data": {
                      *         "payment_intent_id": "pi_1234567890",
+                     *         "paymentIntentId": "pi_1234567890",
                      *         "status": "succeeded",
                      *         "amount": 2500,
                      *         "currency": "usd"
@@ -4355,6 +4375,11 @@ export interface operations {
                              */
                             payment_intent_id: string;
                             /**
+                             * @description The same as payment_intent_id, under the name the CommuneDrop web app reads.
+                             * @example pi_1234567890
+                             */
+                            paymentIntentId: string;
+                            /**
                              * @description Stripe's payment intent status; unknown while the processor's answer is awaited.
                              * @example succeeded
                              */
@@ -4366,8 +4391,10 @@ export interface operations {
                             amount: number;
                             /** @example usd */
                             currency: string;
-                            /** @description For Stripe.js to finish 3-D Secure (requires_action only). */
+                            /** @description For Stripe.js: to finish 3-D Secure (requires_action), or to confirm a browser-confirmed payment (requires_payment_method). */
                             client_secret?: string;
+                            /** @description The same as client_secret, under the name the CommuneDrop web app reads. */
+                            clientSecret?: string;
                             /** @description What the client must do next (requires_action only). */
                             next_action?: {
                                 [key: string]: unknown;
@@ -4945,10 +4972,10 @@ export interface operations {
                              */
                             customer_id: string | null;
                             /**
-                             * @description A payment method token from Stripe.js (pm_...), or one of Stripe's test ids such as pm_card_visa.
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
                              * @example pm_1234567890
                              */
-                            payment_method_id: string;
+                            payment_method_id: string | (never | null);
                             /** @example order_1234567890 */
                             order_id: string | null;
                             last_payment_error: {
@@ -5527,10 +5554,10 @@ export interface operations {
                              */
                             customer_id: string | null;
                             /**
-                             * @description A payment method token from Stripe.js (pm_...), or one of Stripe's test ids such as pm_card_visa.
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
                              * @example pm_1234567890
                              */
-                            payment_method_id: string;
+                            payment_method_id: string | (never | null);
                             /** @example order_1234567890 */
                             order_id: string | null;
                             last_payment_error: {
@@ -6103,10 +6130,10 @@ export interface operations {
                              */
                             customer_id: string | null;
                             /**
-                             * @description A payment method token from Stripe.js (pm_...), or one of Stripe's test ids such as pm_card_visa.
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
                              * @example pm_1234567890
                              */
-                            payment_method_id: string;
+                            payment_method_id: string | (never | null);
                             /** @example order_1234567890 */
                             order_id: string | null;
                             last_payment_error: {
@@ -7415,10 +7442,10 @@ export interface operations {
                              */
                             customer_id: string | null;
                             /**
-                             * @description A payment method token from Stripe.js (pm_...), or one of Stripe's test ids such as pm_card_visa.
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
                              * @example pm_1234567890
                              */
-                            payment_method_id: string;
+                            payment_method_id: string | (never | null);
                             /** @example order_1234567890 */
                             order_id: string | null;
                             last_payment_error: {

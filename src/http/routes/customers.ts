@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
 import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
-import { CreateCustomerBody, CustomerData, CustomerEmailParams } from '../schemas/customers.js';
+import { CreateCustomerBody, CustomerAnswer, CustomerData, CustomerEmailParams } from '../schemas/customers.js';
 
 export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
@@ -15,12 +15,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
         summary: 'Create a customer (or answer the existing one for that email)',
         description: 'One customer per email, whatever its case: a new email answers 201, a known one 200 with the existing id.',
         body: CreateCustomerBody,
-        response: { 200: Envelope(CustomerData), 201: Envelope(CustomerData), ...errorResponses(...PROCESSOR_ERRORS) },
+        response: { 200: CustomerAnswer, 201: CustomerAnswer, ...errorResponses(...PROCESSOR_ERRORS) },
       },
     },
     async (request, reply) => {
       const { customer, created } = await services.customers.create({ email: request.body.email, name: request.body.name ?? null });
-      return reply.status(created ? 201 : 200).send({ success: true, data: { customerId: customer.processorCustomerId } });
+      const customerId = customer.processorCustomerId;
+      return reply.status(created ? 201 : 200).send({ success: true, customerId, data: { customerId } });
     },
   );
 
@@ -40,6 +41,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
     },
     async (request) => {
       const customer = await services.customers.getByEmail(request.params.email);
+      // The document's shape: the web app reads a top-level customerId here only if present, else data.customerId.
       return { success: true as const, data: { customerId: customer.processorCustomerId } };
     },
   );

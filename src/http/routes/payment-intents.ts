@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../../app-services.js';
+import type { Principal } from '../../auth/principal.js';
+import { AppError, isAppError } from '../../errors.js';
 import { requestKeyOf } from '../plugins/idempotency.js';
 import { presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
 import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
@@ -11,11 +13,34 @@ import {
   PaymentIntentParams,
 } from '../schemas/payments.js';
 
+/**
+ * Who pays: the customer id sent; when it is absent or "" (the web app could not look the customer
+ * up), the customer the saved card belongs to; without a card, a user token's own customer. The
+ * caller's rules were applied to the same choice before (config.access).
+ */
+async function payerOf(
+  services: AppServices,
+  body: { customerId?: string | undefined; paymentMethodId?: string | undefined },
+  principal: Principal | null,
+): Promise<string> {
+  if (body.customerId) return body.customerId;
+  if (body.paymentMethodId) return (await services.paymentMethods.payerOf(body.paymentMethodId)).processorCustomerId;
+  const email = principal?.kind === 'user' ? principal.email : null;
+  const own = email
+    ? await services.customers.getByEmail(email).catch((error: unknown) => {
+        if (isAppError(error) && error.code === 'customer_not_found') return null;
+        throw error;
+      })
+    : null;
+  if (own) return own.processorCustomerId;
+  throw new AppError('validation_failed', 'customerId is required: send the id (cus_...) of the customer who pays', { param: 'customerId' });
+}
+
 export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
   app.post(
     '/payment/payment-intent',
     {
-      config: { access: { rule: 'create-payment', owner: { customerId: 'body.customerId' } } },
+      config: { access: { rule: 'create-payment', owner: { customerId: 'body.customerId', orPaymentMethodId: 'body.paymentMethodId', orSelf: true } } },
       schema: {
         tags: ['payments'],
         operationId: 'createPaymentIntent',
@@ -24,7 +49,12 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
           'Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; ' +
           '`requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined ' +
           'card is 402 `card_declined` with Stripe\'s `decline_code` (the attempt is recorded; a new attempt for the order is allowed). ' +
-          'An order that already has a live or successful payment is 409 `order_already_paid`.',
+          'An order that already has a live or successful payment is 409 `order_already_paid`.\n\n' +
+          'Without `paymentMethodId` this is Stripe\'s browser-confirmed flow: the intent is created in `requires_payment_method` ' +
+          'and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled ' +
+          '(GET /payment/payment-intent/{id}) or Stripe\'s webhook arrives. Such a payment holds its order while it waits; sending it ' +
+          'again answers the same intent, and another payment for the order cancels it first.\n\n' +
+          '`paymentIntentId` and `clientSecret` repeat `payment_intent_id` and `client_secret` under the names the CommuneDrop web app reads.',
         body: CreatePaymentIntentBody,
         response: {
           200: Envelope(PaymentIntentData),
@@ -37,16 +67,35 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
     },
     async (request) => {
       const body = request.body;
+      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken };
+      const paymentMethodId = body.paymentMethodId;
+      if (paymentMethodId === undefined && body.returnUrl !== undefined) {
+        throw new AppError('validation_failed', 'returnUrl goes with paymentMethodId; in the browser-confirmed flow Stripe.js takes the return URL when it confirms', {
+          param: 'returnUrl',
+        });
+      }
+      const customerId = await payerOf(services, request.body, request.principal);
+      if (paymentMethodId === undefined) {
+        const waiting = await services.payments.createAwaitingPaymentMethod({
+          amount: body.amount,
+          currency: body.currency,
+          customerId,
+          orderId: body.orderId,
+          description: body.description,
+          captureMethod: body.captureMethod,
+        }, context);
+        return { success: true as const, data: presentPaymentIntent(waiting) };
+      }
       const payment = await services.payments.create({
         amount: body.amount,
         currency: body.currency,
-        customerId: body.customerId,
-        paymentMethodId: body.paymentMethodId,
+        customerId,
+        paymentMethodId,
         orderId: body.orderId,
         description: body.description,
         returnUrl: body.returnUrl,
         captureMethod: body.captureMethod,
-      }, { requestKey: requestKeyOf(request), bearerToken: request.bearerToken });
+      }, context);
       return { success: true as const, data: presentPaymentIntent(payment) };
     },
   );

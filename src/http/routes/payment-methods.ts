@@ -49,7 +49,9 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         summary: 'Save a card with its display details',
         description:
           'As POST /payment/payment-method, with the cardholder name and default flag. Brand, last4 and expiry are checked, ' +
-          'but the processor\'s own values are stored whenever it has them.',
+          'but the processor\'s own values are stored whenever it has them; where a well-formed value differs from the ' +
+          'processor\'s, `message` says so. The placeholders the CommuneDrop web app sends when Stripe.js lacks a value ' +
+          '(`last4` "****", `expiryDate` "**/**", `cardType` "unknown", `cardholderName` "Card Holder") are accepted and say nothing.',
         body: PaymentMethodDetailsBody,
         response: {
           200: EnvelopeWithMessage(SavedPaymentMethod, 'Payment method updated'),
@@ -60,10 +62,10 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
     },
     async (request, reply) => {
       const { customerId, paymentMethodId, ...details } = request.body;
-      const { card, created } = await services.paymentMethods.attach(customerId, paymentMethodId, details);
-      return reply
-        .status(created ? 201 : 200)
-        .send({ success: true, message: created ? 'Payment method added' : 'Payment method updated', data: presentSavedCard(card) });
+      const { card, created, differences } = await services.paymentMethods.attach(customerId, paymentMethodId, details);
+      const done = created ? 'Payment method added' : 'Payment method updated';
+      const message = differences.length === 0 ? done : `${done}; the processor's card details were stored where the request differed: ${differences.join(', ')}`;
+      return reply.status(created ? 201 : 200).send({ success: true, message, data: presentSavedCard(card) });
     },
   );
 

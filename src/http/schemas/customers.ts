@@ -18,3 +18,13 @@ export const CustomerEmailParams = Type.Object({ email: Email });
 export type CustomerEmailParams = Static<typeof CustomerEmailParams>;
 
 export const CustomerData = Type.Object({ customerId: CustomerId });
+
+/**
+ * `{success, customerId, data: {customerId}}`: the API document's `data.customerId`, and the same id
+ * at the top level, where the CommuneDrop web app reads it after registration.
+ */
+export const CustomerAnswer = Type.Object({
+  success: Type.Literal(true),
+  customerId: { ...CustomerId, description: 'The same as data.customerId, where the CommuneDrop web app reads it.' },
+  data: CustomerData,
+});

@@ -7,10 +7,22 @@ export type AttachPaymentMethodBody = Static<typeof AttachPaymentMethodBody>;
 export const PaymentMethodDetailsBody = Type.Object({
   customerId: CustomerId,
   paymentMethodId: PaymentMethodId,
-  cardholderName: Type.Optional(Type.String({ maxLength: 200, examples: ['John Doe'] })),
-  last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$', description: 'Last four digits of the card.', examples: ['4242'] })),
-  cardType: Type.Optional(Type.String({ maxLength: 40, description: 'Card brand: visa, mastercard, amex, discover, diners, jcb, unionpay...', examples: ['visa'] })),
-  expiryDate: Type.Optional(Type.String({ maxLength: 10, description: 'M/YY or MM/YY, not in the past.', examples: ['12/34'] })),
+  cardholderName: Type.Optional(
+    Type.String({ maxLength: 200, description: 'The name on the card; "Card Holder" (the web app\'s placeholder) keeps the processor\'s.', examples: ['John Doe'] }),
+  ),
+  last4: Type.Optional(
+    Type.String({ pattern: '^([0-9]{4}|\\*{4})$', description: 'Last four digits of the card, or "****" when the client does not know them.', examples: ['4242'] }),
+  ),
+  cardType: Type.Optional(
+    Type.String({
+      maxLength: 40,
+      description: 'Card brand: visa, mastercard, amex, discover, diners, jcb, unionpay... as Stripe names them (link and unknown included).',
+      examples: ['visa'],
+    }),
+  ),
+  expiryDate: Type.Optional(
+    Type.String({ maxLength: 10, description: 'M/YY or MM/YY, not in the past; "**/**" when the client does not know it.', examples: ['12/34'] }),
+  ),
   isDefault: Type.Optional(Type.Boolean({ description: 'Make this the customer\'s default card.' })),
 });
 export type PaymentMethodDetailsBody = Static<typeof PaymentMethodDetailsBody>;

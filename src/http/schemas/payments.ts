@@ -1,5 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Amount, Currency, CustomerId, PaymentIntentId, PaymentMethodId } from './common.js';
+
+/** A schema for use inside a union: OpenAPI 3.0 allows examples on the union, not on its members. */
+function withoutExamples<T extends TSchema>(schema: T): T {
+  const { examples: _examples, ...rest } = schema;
+  return rest as T;
+}
 
 export const PAYMENT_STATUS_VALUES = [
   'unknown', 'requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture',
@@ -18,8 +24,20 @@ const CaptureMethod = Type.Union([Type.Literal('automatic'), Type.Literal('manua
 
 export const CreatePaymentIntentBody = Type.Object({
   amount: Amount,
-  customerId: CustomerId,
-  paymentMethodId: PaymentMethodId,
+  customerId: Type.Optional(
+    Type.Union([withoutExamples(CustomerId), Type.Literal('')], {
+      description:
+        'The customer who pays. Empty or absent (the web app sends "" when it could not look the customer up): the customer ' +
+        'the saved paymentMethodId belongs to; without paymentMethodId, the customer of the user token. Otherwise 400 naming customerId.',
+      examples: ['cus_1234567890'],
+    }),
+  ),
+  paymentMethodId: Type.Optional({
+    ...PaymentMethodId,
+    description:
+      'The card to charge (a token from Stripe.js). Absent: Stripe\'s browser-confirmed flow, the intent is created in ' +
+      'requires_payment_method and its clientSecret answered, for Stripe.js confirmCardPayment.',
+  }),
   orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The order paid for; an order is charged at most once.', examples: ['order_1234567890'] })),
   currency: Type.Optional(Currency),
   returnUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, description: 'Where 3-D Secure sends the customer back.', examples: ['https://example.com/checkout/complete'] })),
@@ -37,13 +55,20 @@ export type CreatePaymentIntentBody = Static<typeof CreatePaymentIntentBody>;
 export const PaymentIntentParams = Type.Object({ id: PaymentIntentId });
 export type PaymentIntentParams = Static<typeof PaymentIntentParams>;
 
-/** The answer to a payment intent creation: the document's four fields, and what 3-D Secure or capture needs. */
+/**
+ * The answer to a payment intent creation: the document's four fields, what 3-D Secure, the browser's
+ * confirmation or capture needs, and the camelCase names the web app reads (`paymentIntentId`, `clientSecret`).
+ */
 export const PaymentIntentData = Type.Object({
   payment_intent_id: PaymentIntentId,
+  paymentIntentId: { ...PaymentIntentId, description: 'The same as payment_intent_id, under the name the CommuneDrop web app reads.' },
   status: Status,
   amount: Amount,
   currency: Type.String({ examples: ['usd'] }),
-  client_secret: Type.Optional(Type.String({ description: 'For Stripe.js to finish 3-D Secure (requires_action only).' })),
+  client_secret: Type.Optional(
+    Type.String({ description: 'For Stripe.js: to finish 3-D Secure (requires_action), or to confirm a browser-confirmed payment (requires_payment_method).' }),
+  ),
+  clientSecret: Type.Optional(Type.String({ description: 'The same as client_secret, under the name the CommuneDrop web app reads.' })),
   next_action: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'What the client must do next (requires_action only).' })),
   capture_before: Type.Optional(Type.String({ format: 'date-time', description: 'When an authorization lapses (requires_capture only).' })),
 });
@@ -58,7 +83,10 @@ export const PaymentIntentDetails = Type.Object({
   amount_refunded: Type.Integer({ description: 'Minor units refunded (succeeded and pending refunds).', examples: [1000] }),
   capture_method: CaptureMethod,
   customer_id: Type.Union([CustomerId, Type.Null()]),
-  payment_method_id: PaymentMethodId,
+  payment_method_id: Type.Union([withoutExamples(PaymentMethodId), Type.Null()], {
+    description: 'The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer\'s card).',
+    examples: ['pm_1234567890'],
+  }),
   order_id: Type.Union([Type.String(), Type.Null()], { examples: ['order_1234567890'] }),
   last_payment_error: Type.Union([
     Type.Object({ code: Type.Union([Type.String(), Type.Null()]), decline_code: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),

@@ -15,6 +15,7 @@ import {
   toProcessorPaymentMethod,
   toProcessorRefund,
 } from '../stripe-shapes.js';
+import { tokenMatches } from '../../crypto/derived-token.js';
 import { serviceChallengePages, SimulatedChallenges } from './authentication-page.js';
 import { SimulatedStripeError } from './outcomes.js';
 import { SimulatedStripe } from './simulated-stripe.js';
@@ -112,12 +113,12 @@ export class SimulatedProcessor implements PaymentProcessor {
             amount: input.amount,
             currency: input.currency,
             customer: input.customerId,
-            payment_method: input.paymentMethodId,
-            confirm: true,
+            // Without a card the intent waits for the browser to confirm it (see confirmInBrowser).
+            ...(input.paymentMethodId !== null ? { payment_method: input.paymentMethodId, confirm: true } : {}),
             capture_method: input.captureMethod,
             metadata: input.metadata,
             ...(input.description ? { description: input.description } : {}),
-            ...(input.returnUrl ? { return_url: input.returnUrl } : {}),
+            ...(input.returnUrl && input.paymentMethodId !== null ? { return_url: input.returnUrl } : {}),
           },
           idempotencyKey,
         ),
@@ -125,6 +126,31 @@ export class SimulatedProcessor implements PaymentProcessor {
       return toProcessorPaymentIntent(pi);
     } catch (error) {
       // A declined confirmation still made an intent: answer it, with its last error, like Stripe does.
+      const intent = error instanceof ProcessorError && error.cause instanceof SimulatedStripeError ? error.cause.paymentIntent : null;
+      if (intent) return toProcessorPaymentIntent(intent);
+      throw error;
+    }
+  }
+
+  /**
+   * What Stripe.js's `confirmCardPayment(clientSecret, {payment_method})` does in the customer's
+   * browser, for the simulated processor only: confirms an intent waiting for a payment method. The
+   * service learns the outcome as it would from Stripe, by polling the intent (or a webhook).
+   * A decline answers the intent with its last error, as Stripe.js does.
+   */
+  async confirmInBrowser(id: string, paymentMethodId: string, clientSecret: string, returnUrl?: string): Promise<ProcessorPaymentIntent | null> {
+    // Null for an intent that is not there or whose secret this is not: answered alike, so ids cannot be probed.
+    const pi = await this.retrievePaymentIntent(id).catch((error: unknown) => {
+      if (error instanceof ProcessorError && error.kind === 'not_found') return null;
+      throw error;
+    });
+    if (!pi || pi.clientSecret === null || !tokenMatches(pi.clientSecret, clientSecret)) return null;
+    try {
+      const pi = await this.call('payment_intents.confirm', () =>
+        this.stripe.confirmPaymentIntent(id, { payment_method: paymentMethodId, client_secret: clientSecret, ...(returnUrl ? { return_url: returnUrl } : {}) }),
+      );
+      return toProcessorPaymentIntent(pi);
+    } catch (error) {
       const intent = error instanceof ProcessorError && error.cause instanceof SimulatedStripeError ? error.cause.paymentIntent : null;
       if (intent) return toProcessorPaymentIntent(intent);
       throw error;

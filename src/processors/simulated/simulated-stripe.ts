@@ -203,6 +203,40 @@ export class SimulatedStripe {
     });
   }
 
+  /**
+   * Confirms an intent that waits for a payment method, as Stripe.js does from the browser with the
+   * intent's client secret (a wrong secret is refused, as Stripe refuses it). A declined card leaves
+   * the intent `requires_payment_method`, stored, ready for another card.
+   */
+  confirmPaymentIntent(id: string, params: { payment_method: string; client_secret?: string | undefined; return_url?: string | undefined }, idempotencyKey?: string) {
+    return this.write<StripeLikePaymentIntent>('payment_intents.confirm', { id, ...params }, idempotencyKey, async (tx) => {
+      const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
+      if (!pi) return missing('payment_intent', id);
+      if (params.client_secret !== undefined && params.client_secret !== pi.client_secret) {
+        return invalid('The client_secret provided does not match any associated PaymentIntent on this account.', 'client_secret');
+      }
+      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
+        return invalid(
+          `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`,
+          undefined,
+          'payment_intent_unexpected_state',
+        );
+      }
+      const found = await this.resolvePaymentMethod(tx, params.payment_method);
+      if (!found.ok) return found;
+      const pm = found.value;
+      if (pm.metadata['detached'] === 'true') return unusable();
+      if (pm.customer !== null && pm.customer !== pi.customer) {
+        return invalid('The provided PaymentMethod belongs to a different Customer.', 'payment_method');
+      }
+      pi.payment_method = pm.id;
+      pi.last_payment_error = null;
+      const outcome = confirm(pi, pm, params.return_url, this.options.challengePages ?? STRIPE_CHALLENGE_PAGES);
+      await tx.update(pi, pi.customer);
+      return outcome;
+    });
+  }
+
   /** A customer's intents created at or after `created.gte`, newest first, a page at a time as Stripe lists. */
   listPaymentIntents(params: { customer: string; created?: { gte?: number | undefined } | undefined; limit?: number | undefined; starting_after?: string | undefined }) {
     return this.read(async (tx) => {

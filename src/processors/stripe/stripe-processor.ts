@@ -81,17 +81,19 @@ export class StripeProcessor implements PaymentProcessor {
   }
 
   async createPaymentIntent(input: CreatePaymentIntentInput, idempotencyKey: string): Promise<ProcessorPaymentIntent> {
+    const confirmNow = input.paymentMethodId !== null;
     const params: Stripe.PaymentIntentCreateParams = {
       amount: input.amount,
       currency: input.currency,
       customer: input.customerId,
-      payment_method: input.paymentMethodId,
-      confirm: true,
+      // Without a card the intent is created unconfirmed, for Stripe.js to confirm in the browser
+      // with its client secret (confirmCardPayment); Stripe refuses a return_url without confirm.
+      ...(confirmNow ? { payment_method: input.paymentMethodId!, confirm: true } : {}),
       metadata: input.metadata,
       ...(input.description ? { description: input.description } : {}),
       // With a return URL Stripe may redirect for 3-D Secure; without one, redirect-based methods are
       // excluded so a confirmation without a return URL is valid (Stripe refuses it otherwise).
-      ...(input.returnUrl
+      ...(input.returnUrl && confirmNow
         ? { return_url: input.returnUrl }
         : { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } }),
       ...(input.captureMethod === 'manual' ? { capture_method: 'manual' as const } : {}),
