@@ -1,17 +1,21 @@
 import type { Config } from './config.js';
+import { webhookSecrets } from './config-webhooks.js';
 import { CustomerService } from './domain/customers.js';
 import { PaymentMethodService } from './domain/payment-methods.js';
 import { PaymentService } from './domain/payments.js';
 import type { Logger } from './domain/processor-errors.js';
 import { Reconciler } from './domain/reconciler.js';
 import { RefundService } from './domain/refunds.js';
+import { WebhookService } from './domain/webhooks.js';
 import type { PaymentProcessor } from './processors/processor.js';
+import { stripeWebhookCodec } from './processors/stripe/webhook-events.js';
 import { CustomersRepository } from './store/customers-repository.js';
 import type { Database } from './store/database.js';
 import { IdempotencyKeysRepository } from './store/idempotency-keys-repository.js';
 import { PaymentMethodsRepository } from './store/payment-methods-repository.js';
 import { PaymentsRepository } from './store/payments-repository.js';
 import { RefundsRepository } from './store/refunds-repository.js';
+import { WebhookEventsRepository } from './store/webhook-events-repository.js';
 
 /** The use cases the routes call, and the jobs that run beside them. */
 export interface AppServices {
@@ -21,10 +25,11 @@ export interface AppServices {
   refunds: RefundService;
   reconciler: Reconciler;
   idempotencyKeys: IdempotencyKeysRepository;
+  webhooks: WebhookService;
 }
 
 /** Wires repositories, the processor and the use cases together: the one place that knows them all. */
-export function createServices(db: Database, processor: PaymentProcessor, logger: Logger, config: Pick<Config, 'reconciler' | 'idempotency'>): AppServices {
+export function createServices(db: Database, processor: PaymentProcessor, logger: Logger, config: Pick<Config, 'reconciler' | 'idempotency' | 'webhooks' | 'auth'>): AppServices {
   const cards = new PaymentMethodsRepository(db);
   const paymentsRepository = new PaymentsRepository(db);
   const refundsRepository = new RefundsRepository(db);
@@ -32,6 +37,10 @@ export function createServices(db: Database, processor: PaymentProcessor, logger
   const customers = new CustomerService(new CustomersRepository(db), processor, logger);
   const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
+  const webhooks = new WebhookService(
+    { events: new WebhookEventsRepository(db), payments, paymentsRepository, refunds, processor, codec: stripeWebhookCodec, logger },
+    { secrets: webhookSecrets(config), leaseMs: config.reconciler.leaseMs },
+  );
   return {
     customers,
     paymentMethods: new PaymentMethodService(customers, cards, processor, logger),
@@ -44,7 +53,8 @@ export function createServices(db: Database, processor: PaymentProcessor, logger
       idempotencyKeyTtlMs: config.idempotency.ttlMs,
       refundWatchMs: config.reconciler.refundWatchMs,
       refundRecheckMs: config.reconciler.refundRecheckMs,
-    }),
+    }, webhooks),
     idempotencyKeys,
+    webhooks,
   };
 }

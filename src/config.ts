@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
 import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
+import { WEBHOOK_ENV, webhookConfig, type WebhookConfig } from './config-webhooks.js';
 
 /**
  * Every environment variable the service reads, in one schema. The README's configuration table
@@ -151,6 +152,7 @@ export const EnvSchema = Type.Object({
     description: 'Retries of a failed request to Stripe (connection errors, 409, 5xx), with the same idempotency key.',
   }),
   ...AUTH_ENV,
+  ...WEBHOOK_ENV,
   ...PERIMETER_ENV,
 });
 
@@ -176,6 +178,8 @@ export interface Config extends PerimeterConfig {
   /** Set exactly when PAYMENT_PROCESSOR=stripe. */
   stripe: StripeSettings | null;
   auth: AuthConfig;
+  /** The processor's events: STRIPE_WEBHOOK_SECRET and the simulated processor's delivery. */
+  webhooks: WebhookConfig;
 }
 
 /** How bearer tokens are checked and what the access rules call their roles and scopes. */
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),
+    webhooks: webhookConfig(e),
     ...perimeterConfig(e, (message) => {
       throw new ConfigError(message);
     }),
