@@ -15,12 +15,12 @@ function stripeEvent(type: string, object: Record<string, unknown>, id = `evt_${
 }
 
 /** Posts an event as Stripe does: the exact bytes signed in Stripe-Signature (`timestamp`: when it was signed). */
-async function postEvent(t: TestApp, event: unknown, secret: string, timestamp?: number) {
+async function postEvent(t: TestApp, event: unknown, secret: string, timestamp?: number, headers: Record<string, string> = {}) {
   const payload = JSON.stringify(event);
   const response = await t.app.inject({
     method: 'POST',
     url: STRIPE_WEBHOOK_PATH,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signStripePayload(payload, secret, timestamp) },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signStripePayload(payload, secret, timestamp), ...headers },
     payload,
   });
   return { status: response.statusCode, body: JSON.parse(response.body) };
@@ -128,7 +128,8 @@ describe('webhooks: Stripe\'s events in (simulated processor)', () => {
     const unknownRefund = stripeEvent('refund.created', { id: 're_notOurs', object: 'refund', amount: 100, currency: 'usd', payment_intent: 'pi_notOurs', reason: null, status: 'succeeded', metadata: {}, created: 1 });
     const otherType = stripeEvent('customer.created', { id: 'cus_whoever', object: 'customer' });
     for (const event of [unknownIntent, unknownRefund, otherType]) {
-      const answer = await postEvent(t, event, secret);
+      // Open: Stripe sends no bearer token, and a token that is there (even a bad one) changes nothing.
+      const answer = await postEvent(t, event, secret, undefined, event === otherType ? { authorization: 'Bearer not-a-jwt' } : {});
       assert.equal(answer.status, 200);
       assert.deepEqual(answer.body, { success: true, data: { eventId: event.id, type: event.type, duplicate: false } });
     }

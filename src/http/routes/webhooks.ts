@@ -30,8 +30,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; b
     STRIPE_WEBHOOK_PATH,
     {
       bodyLimit,
-      // Stripe's retries come in bursts after an outage; a forged event costs one HMAC and is refused.
-      config: { access: 'open', rateLimit: false },
+      // Limited per sender address like every write (a 429 is retried by Stripe later); a forged event costs one HMAC and is refused.
+      config: { access: 'open' },
       schema: {
         tags: ['webhooks'],
         operationId: 'receiveStripeEvent',
