@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { webhookSecrets } from '../../src/config-webhooks.js';
 import { STRIPE_WEBHOOK_PATH } from '../../src/processors/processor-events.js';
 import { SimulatedProcessor } from '../../src/processors/simulated/simulated-processor.js';
 import { signStripePayload } from '../../src/processors/stripe/webhook-signature.js';
+import { startService, type RunningService } from '../../src/service.js';
 import type { Database } from '../../src/store/database.js';
 import { createCustomer, pay, payAwaitingAuthentication, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { TEST_DATABASE_URL, TEST_DB } from '../helpers/database.js';
+import { adminToken, TEST_JWT_SECRET } from '../helpers/tokens.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 
 /** A Stripe Event around `object`, as Stripe sends it. */
@@ -267,6 +271,46 @@ describe('webhooks: the simulated processor sends its own events to the endpoint
     assert.ok(rows.every((r) => r.outcome !== null), 'all processed');
     const undelivered = await t.db.query('SELECT 1 FROM simulated_processor_events WHERE delivered_at IS NULL');
     assert.equal(undelivered.rows.length, 0);
+  });
+});
+
+describe('webhooks: the service as npm start runs it sends the simulated processor\'s events to itself over HTTP', () => {
+  let service: RunningService;
+  let authorization: string;
+  const schema = `test_webhooks_${randomBytes(4).toString('hex')}`;
+  before(async () => {
+    const database = TEST_DB === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : { DATA_DIR: 'memory://' };
+    // No STRIPE_WEBHOOK_SECRET, no SIMULATED_WEBHOOKS: what a first `npm start` has.
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1', RECONCILE_INTERVAL_MS: '0', ...database });
+    service = await startService(config);
+    authorization = `Bearer ${await adminToken()}`;
+  });
+  after(async () => {
+    if (TEST_DB === 'postgres') await service.db.query(`DROP SCHEMA ${schema} CASCADE`);
+    await service.close();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${service.url}${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  it('a payment finished on the 3-D Secure page is succeeded by its event, nobody polling', async () => {
+    const customerId = (await call('POST', '/payment/customer', { email: `hook-${randomBytes(4).toString('hex')}@example.com`, name: 'Ann' })).body.data.customerId;
+    const card = (await call('POST', '/payment/payment-method', { customerId, paymentMethodId: 'pm_card_authenticationRequired' })).body.data.payment_method_id;
+    const paid = await call('POST', '/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId: card, orderId: `order_${randomBytes(4).toString('hex')}` });
+    assert.equal(paid.body.data.status, 'requires_action');
+    const id: string = paid.body.data.payment_intent_id;
+    const page: string = paid.body.data.next_action.use_stripe_sdk?.stripe_js ?? paid.body.data.next_action.redirect_to_url.url;
+    const finished = await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete', redirect: 'manual' });
+    assert.ok(finished.status === 200 || finished.status === 303);
+    const deadline = Date.now() + 10_000;
+    while ((await paymentRow(service.db, id)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const payment = await paymentRow(service.db, id);
+    assert.equal(payment.status, 'succeeded', 'the event came back over HTTP and finished it');
+    assert.equal((await historyOf(service.db, payment.id)).at(-1), 'requires_action→succeeded (webhook)');
+    const { rows } = await service.db.query<{ type: string }>('SELECT type FROM webhook_events WHERE object_id = $1 ORDER BY received_at', [id]);
+    assert.deepEqual(rows.map((r) => r.type).sort(), ['payment_intent.requires_action', 'payment_intent.succeeded']);
   });
 });
 
