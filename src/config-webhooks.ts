@@ -7,7 +7,7 @@ export const WEBHOOK_ENV = {
   STRIPE_WEBHOOK_SECRET: Type.Optional(
     Type.String({
       secret: true,
-      pattern: '^whsec_[A-Za-z0-9_]+(\\s*,\\s*whsec_[A-Za-z0-9_]+)*$',
+      minLength: 1,
       description:
         'Signing secret(s) of the webhook endpoint (whsec_...), comma-separated while one is rotated: an event signed with any of them is accepted. ' +
         'Unset: with the simulated processor outside production a development secret is derived; otherwise the endpoint answers 503.',
@@ -29,13 +29,21 @@ export interface WebhookConfig {
   simulatedDelivery: boolean;
 }
 
-export function webhookConfig(e: {
-  NODE_ENV: string;
-  PAYMENT_PROCESSOR: string;
-  STRIPE_WEBHOOK_SECRET?: string | undefined;
-  SIMULATED_WEBHOOKS: 'on' | 'off';
-}): WebhookConfig {
+export function webhookConfig(
+  e: { NODE_ENV: string; PAYMENT_PROCESSOR: string; STRIPE_WEBHOOK_SECRET?: string | undefined; SIMULATED_WEBHOOKS: 'on' | 'off' },
+  fail: (message: string) => never,
+): WebhookConfig {
   const secrets = (e.STRIPE_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  secrets.forEach((secret, index) => {
+    // Never echoed: a wrong value may still be a real secret (an sk_ key) pasted in the wrong place.
+    if (!/^whsec_[A-Za-z0-9_]+$/.test(secret)) {
+      const hint = /^(sk|rk|pk)_/.test(secret) ? '; that is an API key, not the webhook endpoint\'s signing secret' : '';
+      fail(
+        `Invalid configuration: STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret(s) (whsec_...), comma-separated; ` +
+          `entry ${index + 1} is not (got ${secret.length} characters${hint})`,
+      );
+    }
+  });
   return {
     secrets,
     developmentSecretAllowed: e.NODE_ENV !== 'production' && e.PAYMENT_PROCESSOR === 'simulated',

@@ -320,7 +320,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),
-    webhooks: webhookConfig(e),
+    webhooks: webhookConfig(e, (message) => {
+      throw new ConfigError(message);
+    }),
     ...perimeterConfig(e, (message) => {
       throw new ConfigError(message);
     }),

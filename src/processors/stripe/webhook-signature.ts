@@ -57,5 +57,7 @@ function verified(event: Record<string, unknown>): VerifiedEvent {
   const object = data?.object;
   if (typeof event['id'] !== 'string' || typeof event['type'] !== 'string' || !object || typeof object !== 'object') throw notAnEvent();
   const objectId = (object as { id?: unknown }).id;
+  // An intent's client secret lets a browser confirm it: the payment's row keeps it already, the event's copy is not stored.
+  if ('client_secret' in object) (object as { client_secret: unknown }).client_secret = null;
   return { id: event['id'], type: event['type'], objectId: typeof objectId === 'string' ? objectId : null, payload: event };
 }
