@@ -117,9 +117,12 @@ export class RefundService {
    * processor without us (in Stripe's Dashboard) on a payment of ours as a new row, so that what
    * was refunded stays right. Null when the payment is not ours either.
    */
-  async recordReportedRefund(reported: ProcessorRefund): Promise<{ refund: Refund; made: 'here' | 'elsewhere' } | null> {
+  async recordReportedRefund(reported: ProcessorRefund): Promise<{ refund: Refund; made: 'here' | 'elsewhere'; changed: boolean } | null> {
     const row = await this.rowOf(reported);
-    if (row) return { refund: await this.record(row, reported), made: 'here' };
+    if (row) {
+      const refund = await this.record(row, reported);
+      return { refund, made: 'here', changed: refund.status !== row.status || refund.processorRefundId !== row.processorRefundId };
+    }
     const payment = reported.paymentIntentId ? await this.payments.get(reported.paymentIntentId).catch(() => null) : null;
     if (!payment) return null;
     const inserted = await this.refunds.insertProcessorRefund({
@@ -138,9 +141,10 @@ export class RefundService {
         { refundId: inserted.refund.id, processorRefundId: reported.id, paymentId: payment.id, amount: reported.amount, currency: reported.currency },
         'recorded a refund made at the processor outside this service (the Dashboard)',
       );
-      return { refund: inserted.refund, made: 'elsewhere' };
+      return { refund: inserted.refund, made: 'elsewhere', changed: true };
     }
-    return { refund: await this.record(inserted.refund, reported), made: 'elsewhere' };
+    const refund = await this.record(inserted.refund, reported);
+    return { refund, made: 'elsewhere', changed: refund.status !== inserted.refund.status };
   }
 
   /** Our row of a refund the processor reports: by its id, or by our row id in its metadata when the answer that told us its id was lost. */

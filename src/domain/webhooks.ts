@@ -141,13 +141,15 @@ export class WebhookService {
       case 'refund': {
         const recorded = await this.deps.refunds.recordReportedRefund(meaning.refund);
         if (!recorded) return this.ignored(event, 'a refund of a payment this service does not know');
-        return 'applied';
+        return recorded.changed ? 'applied' : 'unchanged';
       }
       case 'charge_refunds': {
+        // Without the charge's refunds listed, its refund.* events tell them; this one is kept for the record.
         if (meaning.refunds.length === 0) return 'recorded';
-        let known = false;
-        for (const refund of meaning.refunds) known = (await this.deps.refunds.recordReportedRefund(refund)) !== null || known;
-        return known ? 'applied' : this.ignored(event, 'refunds of a payment this service does not know');
+        const recorded = [];
+        for (const refund of meaning.refunds) recorded.push(await this.deps.refunds.recordReportedRefund(refund));
+        if (recorded.every((r) => r === null)) return this.ignored(event, 'refunds of a payment this service does not know');
+        return recorded.some((r) => r?.changed) ? 'applied' : 'unchanged';
       }
       case 'dispute': {
         const { dispute } = meaning;
