@@ -7899,47 +7899,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: rate_limited */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @description What went wrong and what to change. */
-                        message: string;
-                        /** @description The request field at fault. */
-                        param?: string;
-                        /** @description Why the card was declined (card_declined only). */
-                        decline_code?: string;
-                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
-                        payment_intent_id?: string | null;
-                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
-                        refund_id?: string;
-                        /** @description Current status of the payment (invalid_state, order_already_paid). */
-                        status?: string;
-                        /** @description The amount in minor units a decimal amount most likely meant. */
-                        suggested_amount?: number;
-                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
-                        valid_amounts?: number[];
-                        /** @description What is left to refund, in minor units. */
-                        amount_remaining?: number;
-                        /** @description The smallest amount the processor charges, in minor units. */
-                        minimum_amount?: number;
-                        /** @description When to try again (rate_limited), as in the Retry-After header. */
-                        retry_after_seconds?: number;
-                        /**
-                         * @description Machine-readable error code.
-                         * @enum {string}
-                         */
-                        code: "rate_limited";
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
             /** @description Error: internal_error */
             500: {
                 headers: {

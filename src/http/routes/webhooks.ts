@@ -30,8 +30,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; b
     STRIPE_WEBHOOK_PATH,
     {
       bodyLimit,
-      // Limited per sender address like every write (a 429 is retried by Stripe later); a forged event costs one HMAC and is refused.
-      config: { access: 'open' },
+      // Not rate limited, like the probes: a busy account's events (several per payment) come in bursts from a few
+      // addresses, and a 429 only delays them; a forged event costs one HMAC and is refused before anything is stored.
+      config: { access: 'open', rateLimit: false },
       schema: {
         tags: ['webhooks'],
         operationId: 'receiveStripeEvent',
