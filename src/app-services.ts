@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { webhookSecrets } from './config-webhooks.js';
 import { DataCipher } from './crypto/data-cipher.js';
 import { forwardedTokenContext } from './domain/order-notifications.js';
 import { OutboxRelay } from './jobs/outbox-relay.js';
@@ -10,7 +11,9 @@ import { PaymentService } from './domain/payments.js';
 import type { Logger } from './domain/processor-errors.js';
 import { Reconciler } from './domain/reconciler.js';
 import { RefundService } from './domain/refunds.js';
+import { WebhookService } from './domain/webhooks.js';
 import type { PaymentProcessor } from './processors/processor.js';
+import { stripeWebhookCodec } from './processors/stripe/webhook-events.js';
 import { CustomersRepository } from './store/customers-repository.js';
 import type { Database } from './store/database.js';
 import { IdempotencyKeysRepository } from './store/idempotency-keys-repository.js';
@@ -18,6 +21,7 @@ import { OutboxRepository } from './store/outbox-repository.js';
 import { PaymentMethodsRepository } from './store/payment-methods-repository.js';
 import { PaymentsRepository } from './store/payments-repository.js';
 import { RefundsRepository } from './store/refunds-repository.js';
+import { WebhookEventsRepository } from './store/webhook-events-repository.js';
 
 /** The use cases the routes call, and the jobs that run beside them. */
 export interface AppServices {
@@ -30,6 +34,7 @@ export interface AppServices {
   outbox: OutboxRepository;
   /** Delivers the outbox to the Order Service; null when ORDER_SERVICE_URL is unset (notifications off). */
   relay: OutboxRelay | null;
+  webhooks: WebhookService;
 }
 
 /** Wires repositories, the processor and the use cases together: the one place that knows them all. */
@@ -37,7 +42,7 @@ export function createServices(
   db: Database,
   processor: PaymentProcessor,
   logger: Logger,
-  config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys'>,
+  config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys' | 'webhooks' | 'auth'>,
 ): AppServices {
   const cards = new PaymentMethodsRepository(db);
   const outbox = new OutboxRepository(db);
@@ -55,6 +60,10 @@ export function createServices(
   const sealForwardedToken = cipher ? (paymentId: string, token: string) => cipher.encrypt(token, forwardedTokenContext(paymentId)) : null;
   const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger, undefined, sealForwardedToken);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
+  const webhooks = new WebhookService(
+    { events: new WebhookEventsRepository(db), payments, paymentsRepository, refunds, processor, codec: stripeWebhookCodec, logger },
+    { secrets: webhookSecrets(config), leaseMs: config.reconciler.leaseMs },
+  );
   return {
     customers,
     paymentMethods: new PaymentMethodService(customers, cards, processor, logger),
@@ -67,10 +76,11 @@ export function createServices(
       idempotencyKeyTtlMs: config.idempotency.ttlMs,
       refundWatchMs: config.reconciler.refundWatchMs,
       refundRecheckMs: config.reconciler.refundRecheckMs,
-    }),
+    }, webhooks),
     idempotencyKeys,
     outbox,
     relay,
+    webhooks,
   };
 }
 

@@ -33,6 +33,7 @@ import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
 import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
 import { simulatedConfirmRoutes } from './http/routes/simulated-confirm.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
@@ -122,16 +123,26 @@ export async function buildApp(
   await app.register(paymentListRoutes, { services });
   await app.register(adminOutboxRoutes, { services });
   await app.register(adminAuditRoutes, { auditLog });
+  await app.register(webhookRoutes, { services, bodyLimitBytes: config.bodyLimitBytes });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   // Likewise Stripe.js's confirmation of a browser-confirmed payment, for the simulated processor only.
   if (deps.processor instanceof SimulatedProcessor) {
     await app.register(simulatedConfirmRoutes, { processor: deps.processor, logger: contextualLogger(app.log) });
   }
+  const delivery = deps.processor instanceof SimulatedProcessor ? deps.processor.delivery : null;
+  if (delivery) {
+    delivery.logger = app.log;
+    // Events a stopped service kept are sent once it listens again; they stop before the database closes.
+    app.addHook('onListen', async () => delivery.deliver());
+    app.addHook('onClose', () => delivery.stop());
+  }
   app.addHook('onClose', async () => {
     await services.reconciler.stop();
     await services.relay?.stop();
   });
+  // Events already answered are processed before the database goes; the reconciler takes any left.
+  app.addHook('onClose', () => services.webhooks.stop());
   return app;
 }
 

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
 import { NOTIFICATIONS_ENV, notificationsConfig, type NotificationsConfig } from './config-notifications.js';
 import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
+import { WEBHOOK_ENV, webhookConfig, type WebhookConfig } from './config-webhooks.js';
 
 /**
  * Every environment variable the service reads, in one schema. The README's configuration table
@@ -152,6 +153,7 @@ export const EnvSchema = Type.Object({
     description: 'Retries of a failed request to Stripe (connection errors, 409, 5xx), with the same idempotency key.',
   }),
   ...AUTH_ENV,
+  ...WEBHOOK_ENV,
   ...PERIMETER_ENV,
   ...NOTIFICATIONS_ENV,
 });
@@ -178,6 +180,8 @@ export interface Config extends PerimeterConfig, NotificationsConfig {
   /** Set exactly when PAYMENT_PROCESSOR=stripe. */
   stripe: StripeSettings | null;
   auth: AuthConfig;
+  /** The processor's events: STRIPE_WEBHOOK_SECRET and the simulated processor's delivery. */
+  webhooks: WebhookConfig;
 }
 
 /** How bearer tokens are checked and what the access rules call their roles and scopes. */
@@ -322,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, waitMs: e.IDEMPOTENCY_WAIT_MS, leaseMs: e.IDEMPOTENCY_LEASE_MS },
     stripe: e.PAYMENT_PROCESSOR === 'stripe' ? stripeSettings(e) : null,
     auth: authConfig(e),
+    webhooks: webhookConfig(e, fail),
     ...perimeterConfig(e, fail),
     ...notificationsConfig(e, e.NODE_ENV === 'production', fail),
   };

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   processor_invalid_request: 400,
   idempotency_error: 400,
   card_data_not_allowed: 400,
+  webhook_signature_invalid: 400,
   unauthorized: 401,
   card_declined: 402,
   forbidden: 403,

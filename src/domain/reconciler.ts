@@ -5,6 +5,7 @@ import type { Refund } from './models.js';
 import type { PaymentService } from './payments.js';
 import type { Logger } from './processor-errors.js';
 import type { RefundService } from './refunds.js';
+import type { WebhookService } from './webhooks.js';
 
 export interface ReconcilerOptions {
   /** A row untouched for less than this may still be in the hands of the request that wrote it. */
@@ -28,13 +29,16 @@ export interface ReconcileReport {
   refundsRechecked: number;
   failures: number;
   expiredKeys: number;
+  /** Webhook events stored but left unprocessed (a crash after the commit, a failure), processed now. */
+  events: number;
 }
 
 /**
  * The janitor: resolves every payment and refund whose outcome is unknown (a crash, a timeout),
  * stuck processing, or whose capture or cancel was never answered; asks again about recent
  * succeeded refunds, so one the processor failed later is caught even when its event was lost;
- * cancels authorizations past their capture deadline; forgets old idempotency keys. It runs at boot and on an interval, and
+ * cancels authorizations past their capture deadline; processes webhook events left unprocessed;
+ * forgets old idempotency keys. It runs at boot and on an interval, and
  * several instances may run it at once: each row is leased to one of them.
  */
 export class Reconciler {
@@ -49,6 +53,7 @@ export class Reconciler {
     private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly logger: Logger,
     private readonly options: ReconcilerOptions,
+    private readonly webhooks: WebhookService | null = null,
   ) {}
 
   /** One full pass; concurrent calls in one process share the pass already running. */
@@ -84,11 +89,13 @@ export class Reconciler {
     const refunds = await this.drain('refund', (n) => this.refundsRepository.claimUnresolved(n, graceMs, leaseMs), resolveRefund);
     const { refundWatchMs, refundRecheckMs } = this.options;
     const rechecked = await this.drain('refund', (n) => this.refundsRepository.claimRecentlySucceeded(n, refundWatchMs, refundRecheckMs), resolveRefund);
+    const events = (await this.webhooks?.processUnprocessed(batchSize)) ?? { processed: 0, failed: 0 };
     return {
       payments: payments.resolved,
       refunds: refunds.resolved,
       refundsRechecked: rechecked.resolved,
-      failures: payments.failed + refunds.failed + rechecked.failed,
+      events: events.processed,
+      failures: payments.failed + refunds.failed + rechecked.failed + events.failed,
       expiredKeys: await this.idempotencyKeys.deleteOlderThan(this.options.idempotencyKeyTtlMs),
     };
   }

@@ -120,15 +120,55 @@ export class RefundService {
    * operator: the customer did not get the money. Null for a refund this service did not make.
    */
   async recordProcessorRefund(reported: ProcessorRefund): Promise<Refund | null> {
-    const byId = await this.refunds.findByProcessorId(reported.id);
-    const ours = reported.metadata['refund_id'];
-    const byMetadata = !byId && ours && isUuid(ours) ? await this.refunds.findById(ours) : null;
-    const row = byId ?? (byMetadata && byMetadata.processorRefundId === null ? byMetadata : null);
+    const row = await this.rowOf(reported);
     if (!row) {
       this.logger.warn({ processorRefundId: reported.id }, 'the processor reported a refund this service did not make; ignored');
       return null;
     }
     return this.record(row, reported);
+  }
+
+  /**
+   * Records a refund an event reports: one of ours through the refund table; one made at the
+   * processor without us (in Stripe's Dashboard) on a payment of ours as a new row, so that what
+   * was refunded stays right. Null when the payment is not ours either.
+   */
+  async recordReportedRefund(reported: ProcessorRefund): Promise<{ refund: Refund; made: 'here' | 'elsewhere'; changed: boolean } | null> {
+    const row = await this.rowOf(reported);
+    if (row) {
+      const refund = await this.record(row, reported);
+      return { refund, made: 'here', changed: refund.status !== row.status || refund.processorRefundId !== row.processorRefundId };
+    }
+    const payment = reported.paymentIntentId ? await this.payments.get(reported.paymentIntentId).catch(() => null) : null;
+    if (!payment) return null;
+    const inserted = await this.refunds.insertProcessorRefund({
+      // Derived from the processor's id: two events about one refund write one row.
+      id: rowIdFor(`processor-refund:${reported.id}`),
+      paymentId: payment.id,
+      processorRefundId: reported.id,
+      amount: reported.amount,
+      currency: reported.currency,
+      reason: null,
+      status: reported.status,
+      failureReason: reported.failureReason,
+    });
+    if (inserted.created) {
+      this.logger.warn(
+        { refundId: inserted.refund.id, processorRefundId: reported.id, paymentId: payment.id, amount: reported.amount, currency: reported.currency },
+        'recorded a refund made at the processor outside this service (the Dashboard)',
+      );
+      return { refund: inserted.refund, made: 'elsewhere', changed: true };
+    }
+    const refund = await this.record(inserted.refund, reported);
+    return { refund, made: 'elsewhere', changed: refund.status !== inserted.refund.status };
+  }
+
+  /** Our row of a refund the processor reports: by its id, or by our row id in its metadata when the answer that told us its id was lost. */
+  private async rowOf(reported: ProcessorRefund): Promise<Refund | null> {
+    const byId = await this.refunds.findByProcessorId(reported.id);
+    const ours = reported.metadata['refund_id'];
+    const byMetadata = !byId && ours && isUuid(ours) ? await this.refunds.findById(ours) : null;
+    return byId ?? (byMetadata && byMetadata.processorRefundId === null ? byMetadata : null);
   }
 
   private async record(refund: Refund, reported: ProcessorRefund): Promise<Refund> {

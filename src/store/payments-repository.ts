@@ -104,8 +104,8 @@ export type PaymentOutcome = Pick<
   | 'failureCode' | 'declineCode' | 'failureMessage' | 'captureBefore'
 >;
 
-/** Who moved a payment: the request that created or changed it, or the reconciler. */
-export type PaymentEventSource = 'request' | 'capture' | 'cancel' | 'reconciler' | 'expiry';
+/** Who moved a payment: the request that created or changed it, the reconciler, or a processor event (webhook). */
+export type PaymentEventSource = 'request' | 'capture' | 'cancel' | 'reconciler' | 'expiry' | 'webhook';
 
 export interface PaymentFilter {
   orderId?: string | undefined;

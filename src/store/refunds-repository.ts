@@ -146,6 +146,30 @@ export class RefundsRepository {
     });
   }
 
+  /**
+   * Records a refund made at the processor without us (in Stripe's Dashboard), so that what was
+   * refunded of the payment stays right. The row's id is derived from the processor's refund id by
+   * the caller, so two events about one refund write it once. Answers the row, new or already there.
+   */
+  async insertProcessorRefund(refund: {
+    id: string;
+    paymentId: string;
+    processorRefundId: string;
+    amount: number;
+    currency: string;
+    reason: string | null;
+    status: RefundStatus;
+    failureReason: string | null;
+  }): Promise<{ refund: Refund; created: boolean }> {
+    const { rows } = await this.db.query<RefundRow>(
+      `INSERT INTO refunds (id, payment_id, processor_refund_id, amount, currency, reason, status, failure_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+      [refund.id, refund.paymentId, refund.processorRefundId, refund.amount, refund.currency, refund.reason, refund.status, refund.failureReason],
+    );
+    if (rows[0]) return { refund: toRefund(rows[0]), created: true };
+    return { refund: (await this.findByProcessorId(refund.processorRefundId)) ?? (await this.findById(refund.id))!, created: false };
+  }
+
   async findByProcessorId(processorRefundId: string): Promise<Refund | null> {
     const { rows } = await this.db.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE processor_refund_id = $1`, [processorRefundId]);
     return rows[0] ? toRefund(rows[0]) : null;

@@ -6,6 +6,9 @@ export type IdempotencyClaim<R> = { kind: 'new' } | { kind: 'replay'; response: 
 
 /** The simulated processor's storage, seen from inside one transaction. */
 export class LedgerTransaction {
+  /** Events appended in this transaction, so the ledger can tell its listeners once it commits. */
+  appended = 0;
+
   constructor(private readonly tx: Queryable) {}
 
   /** Reads an object and locks it until the transaction ends. */
@@ -58,6 +61,7 @@ export class LedgerTransaction {
       event.type,
       JSON.stringify(event),
     ]);
+    this.appended += 1;
   }
 
   /** The events after `afterSeq`, oldest first, each with its position. */
@@ -98,9 +102,39 @@ export class LedgerTransaction {
 
 /** Opens ledger transactions on the service's own database. */
 export class SimulatedLedger {
+  private readonly listeners: Array<() => void> = [];
+
   constructor(private readonly db: Database) {}
 
-  transaction<T>(fn: (ledger: LedgerTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new LedgerTransaction(tx)));
+  async transaction<T>(fn: (ledger: LedgerTransaction) => Promise<T>): Promise<T> {
+    let ledger: LedgerTransaction | undefined;
+    const result = await this.db.transaction((tx) => fn((ledger = new LedgerTransaction(tx))));
+    // Only committed events are told of: a rolled-back one never happened.
+    if (ledger && ledger.appended > 0) for (const listener of this.listeners) listener();
+    return result;
+  }
+
+  /** Calls `listener` after each transaction that committed new events. */
+  onEventsCommitted(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Takes up to `limit` events not delivered yet, oldest first, marking them delivered; an
+   * instance that crashes before sending them loses them (the service's reconciler asks the
+   * processor anyway). `releaseEvents` gives back those that could not be sent.
+   */
+  async claimUndeliveredEvents<T>(limit: number): Promise<Array<{ seq: number; event: T }>> {
+    const { rows } = await this.db.query<{ seq: string; data: T }>(
+      `UPDATE simulated_processor_events SET delivered_at = now()
+       WHERE seq IN (SELECT seq FROM simulated_processor_events WHERE delivered_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING seq, data`,
+      [limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), event: row.data })).sort((a, b) => a.seq - b.seq);
+  }
+
+  async releaseEvents(seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) await this.db.query('UPDATE simulated_processor_events SET delivered_at = NULL WHERE seq = ANY($1::bigint[])', [[...seqs]]);
   }
 }

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { webhookSecrets } from '../../src/config-webhooks.js';
+import { STRIPE_WEBHOOK_PATH } from '../../src/processors/processor-events.js';
+import type { EventSink } from '../../src/processors/simulated/event-delivery.js';
 import type { PaymentProcessor } from '../../src/processors/processor.js';
 import { SimulatedProcessor, type SimulatedFaults } from '../../src/processors/simulated/simulated-processor.js';
 import type { Database } from '../../src/store/database.js';
@@ -101,6 +104,24 @@ export interface TestAppOptions {
   beforeReady?: (app: FastifyInstance) => void;
   /** Serve the Auth Service's JWKS over loopback, with one RS256 key published, and trust it for service tokens. */
   jwks?: boolean;
+  /**
+   * The simulated processor sends its events, signed, to the app's webhook endpoint (through
+   * `inject`), as `npm start` does over HTTP. Off by default: events are then only kept.
+   */
+  deliverEvents?: boolean;
+}
+
+/** Delivers signed events to an app's webhook endpoint through `inject`; anything but 2xx is a failed delivery. */
+export function injectEventSink(app: () => FastifyInstance): EventSink {
+  return async ({ payload, signature }) => {
+    const response = await app().inject({
+      method: 'POST',
+      url: STRIPE_WEBHOOK_PATH,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+      payload,
+    });
+    if (response.statusCode < 200 || response.statusCode > 299) throw new Error(`the webhook endpoint answered ${response.statusCode}: ${response.body}`);
+  };
 }
 
 /** The real application on a fresh test database, with the simulated processor unless told otherwise. */
@@ -120,8 +141,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(jwks ? { JWKS_URL: jwks.server.url } : {}),
     ...options.env,
   });
-  const processor = options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults);
-  const app = await buildApp(config, { db: database.db, processor }, options.logger ? { logger: options.logger } : {});
+  let built: FastifyInstance | undefined;
+  const delivery = options.deliverEvents ? { sink: injectEventSink(() => built!), secret: () => webhookSecrets(config)[0]! } : undefined;
+  const processor =
+    options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults, delivery ? { delivery } : {});
+  const app = (built = await buildApp(config, { db: database.db, processor }, options.logger ? { logger: options.logger } : {}));
   const answers = watchDocumentedAnswers(app);
   options.beforeReady?.(app);
   await app.ready();

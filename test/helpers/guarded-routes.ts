@@ -146,4 +146,5 @@ export function documentedRoutes(spec: { paths: Record<string, Record<string, un
   return Object.entries(spec.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
 }
 
-export const OPEN_ROUTES = ['GET /health', 'GET /ready', 'GET /payment/health', 'GET /payment/ready'];
+/** Routes anyone may call: the probes, and Stripe's webhook, which its signature guards instead of a token. */
+export const OPEN_ROUTES = ['GET /health', 'GET /ready', 'GET /payment/health', 'GET /payment/ready', 'POST /payment/webhooks/stripe'];

@@ -88,7 +88,8 @@ describe('bearer tokens', () => {
   });
 
   it('leaves health, readiness and the docs open, with or without a token; unknown routes answer 404', async () => {
-    for (const route of OPEN_ROUTES) {
+    // The probes; the open webhook route is tested with its signatures in webhooks.test.ts.
+    for (const route of OPEN_ROUTES.filter((r) => r.startsWith('GET '))) {
       const url = route.split(' ')[1]!;
       assert.equal((await t.anonymous.get(url)).status, 200, route);
       assert.equal((await t.anonymous.get(url, { authorization: 'Bearer not-a-jwt' })).status, 200, route);

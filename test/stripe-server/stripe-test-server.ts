@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stripeLikeId } from '../../src/processors/simulated/ids.js';
+import { EventDelivery, httpEventSink } from '../../src/processors/simulated/event-delivery.js';
 import type { StripeLikeEvent } from '../../src/processors/simulated/events.js';
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
-import type { StripeLikeRefund } from '../../src/processors/stripe-shapes.js';
+import type { StripeLikePaymentIntent, StripeLikeRefund } from '../../src/processors/stripe-shapes.js';
 import { canonicalJson } from '../../src/util/canonical-json.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -47,10 +48,12 @@ export class StripeTestServer {
   private readonly faults = new FaultPlan();
   private readonly answers = new Map<string, StoredAnswer>();
   private readonly inFlight = new Set<string>();
+  private delivery: EventDelivery | null = null;
 
   private constructor(
     private readonly server: Server,
     private readonly db: Database,
+    private readonly ledger: SimulatedLedger,
     private readonly engine: SimulatedStripe,
     readonly secretKey: string,
   ) {}
@@ -64,8 +67,9 @@ export class StripeTestServer {
     const db = await openDatabase({ dataDir: 'memory://' });
     await migrate(db);
     const server = createServer();
-    const engine = new SimulatedStripe(new SimulatedLedger(db), { settleRefundsAfterMs: options.settleRefundsAfterMs ?? null });
-    const instance = new StripeTestServer(server, db, engine, options.secretKey ?? 'sk_test_stripeTestServer');
+    const ledger = new SimulatedLedger(db);
+    const engine = new SimulatedStripe(ledger, { settleRefundsAfterMs: options.settleRefundsAfterMs ?? null });
+    const instance = new StripeTestServer(server, db, ledger, engine, options.secretKey ?? 'sk_test_stripeTestServer');
     // A failure of the server itself cuts the connection, which the SDK reports as a connection error.
     server.on('request', (req, res) => void instance.serve(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -95,9 +99,37 @@ export class StripeTestServer {
     return this.engine.settleRefunds();
   }
 
-  /** The Event objects Stripe would have sent (this server delivers none), oldest first. */
+  /** The Event objects Stripe would have sent, oldest first (delivered only after `sendEventsTo`). */
   async events(): Promise<StripeLikeEvent[]> {
     return (await this.engine.events()).map((entry) => entry.event);
+  }
+
+  /**
+   * From now on, POSTs every event (those kept so far first) to `url`, signed with `secret` as
+   * Stripe signs them, after the write that made it; one the endpoint does not take (2xx) is sent again later.
+   */
+  sendEventsTo(url: string, secret: string): void {
+    if (this.delivery) throw new Error('the test server already sends its events');
+    this.delivery = new EventDelivery(this.ledger, httpEventSink(() => url), () => secret);
+    this.delivery.deliver();
+  }
+
+  /** Resolves once every event made so far has been sent (or given back after a failed send). */
+  async eventsSent(): Promise<void> {
+    await this.delivery?.idle();
+  }
+
+  /**
+   * A refund made in Stripe's Dashboard: no idempotency key and none of the service's metadata, so
+   * the service learns of it only from its events.
+   */
+  dashboardRefund(paymentIntentId: string, amount?: number): Promise<StripeLikeRefund> {
+    return this.engine.createRefund({ payment_intent: paymentIntentId, ...(amount === undefined ? {} : { amount }), reason: 'requested_by_customer' });
+  }
+
+  /** What a customer's browser does with Stripe.js on a payment that requires action: passes (or fails) 3-D Secure. */
+  completeAuthentication(paymentIntentId: string, passed = true): Promise<StripeLikePaymentIntent> {
+    return this.engine.completeAuthentication(paymentIntentId, passed);
   }
 
   /** The next matching requests are processed, then their connection is destroyed without an answer. */
@@ -121,6 +153,7 @@ export class StripeTestServer {
   }
 
   async close(): Promise<void> {
+    await this.delivery?.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.db.close();

@@ -51,6 +51,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'payments', description: 'Charging a card' },
         { name: 'refunds', description: 'Giving money back' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'webhooks', description: 'Events from the payment processor (Stripe)' },
       ],
     },
   });

@@ -27,6 +27,8 @@ function screen(value: unknown, root: string, nul: { path: string | null }): Fin
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
+    // A body kept as bytes (the processor's signed events) is not walked: its signature vouches for it.
+    if (Buffer.isBuffer(current)) continue;
     if (depth >= MAX_NESTING_DEPTH) return { kind: 'too_deep' };
     for (const key of Object.keys(current)) {
       // The path names where the card data was, never the card number itself.

@@ -113,5 +113,9 @@ export const ERROR_EXAMPLES = {
     message: 'The payment processor is unavailable; the payment is recorded and will be settled, follow it with GET /payment/payment-intent/pi_1234567890',
     fields: { payment_intent_id: 'pi_1234567890' },
   },
+  webhook_signature_invalid: {
+    summary: 'An event not signed with the endpoint\'s secret, or signed too long ago',
+    message: 'The Stripe-Signature header matches no signing secret of this endpoint (STRIPE_WEBHOOK_SECRET)',
+  },
   service_unavailable: { summary: 'A dependency does not answer', message: 'The database does not answer' },
 } as const satisfies Record<ErrorCode, ErrorExample>;

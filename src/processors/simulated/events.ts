@@ -1,4 +1,5 @@
 import type { LedgerTransaction } from '../../store/simulated-ledger.js';
+import type { StripeLikePaymentIntent } from '../stripe-shapes.js';
 import { stripeLikeId } from './ids.js';
 
 /** A Stripe Event object, as Stripe sends it to a webhook endpoint. */
@@ -32,5 +33,25 @@ export async function recordEvents(tx: LedgerTransaction, types: readonly string
       request: { id: null, idempotency_key: null },
     };
     await tx.appendEvent(event);
+  }
+}
+
+/** The events Stripe sends when an intent reaches its current status (after a confirmation, capture, cancel or 3-D Secure). */
+export function paymentIntentEventTypes(pi: StripeLikePaymentIntent): string[] {
+  switch (pi.status) {
+    case 'succeeded':
+      return ['payment_intent.succeeded'];
+    case 'requires_capture':
+      return ['payment_intent.amount_capturable_updated'];
+    case 'requires_action':
+      return ['payment_intent.requires_action'];
+    case 'requires_payment_method':
+      return pi.last_payment_error ? ['payment_intent.payment_failed'] : [];
+    case 'canceled':
+      return ['payment_intent.canceled'];
+    case 'processing':
+      return ['payment_intent.processing'];
+    case 'requires_confirmation':
+      return [];
   }
 }

@@ -60,6 +60,20 @@ export async function refundPaymentIntent(
     created: timestamp(),
   };
   await tx.insert(refund, 'refund', pi.id);
+  // Stripe tells of the charge's new refunded amount and of the refund itself; the charge lists no refunds (API 2022-11-15 on).
+  const amountRefunded = refunded + amount;
+  const charge = {
+    id: pi.latest_charge,
+    object: 'charge',
+    amount: pi.amount_received,
+    amount_refunded: amountRefunded,
+    refunded: amountRefunded >= pi.amount_received,
+    currency: pi.currency,
+    payment_intent: pi.id,
+    status: 'succeeded',
+    metadata: pi.metadata,
+  };
+  await recordEvents(tx, ['charge.refunded'], charge, refund.created);
   await recordEvents(tx, ['refund.created'], refund, refund.created);
   return { ok: true, value: refund };
 }

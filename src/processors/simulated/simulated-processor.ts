@@ -17,6 +17,7 @@ import {
 } from '../stripe-shapes.js';
 import { tokenMatches } from '../../crypto/derived-token.js';
 import { serviceChallengePages, SimulatedChallenges } from './authentication-page.js';
+import { EventDelivery, type EventSink } from './event-delivery.js';
 import { SimulatedStripeError } from './outcomes.js';
 import { SimulatedStripe } from './simulated-stripe.js';
 
@@ -31,6 +32,8 @@ export interface SimulatedFaults {
 export interface SimulatedProcessorOptions {
   /** The service's address for the links it answers (its 3-D Secure page); default: none, the links are paths. */
   publicUrl?: () => string;
+  /** Send the processor's events, signed with `secret()`, to `sink` (the service's webhook endpoint), as Stripe would. Default: kept, never sent. */
+  delivery?: { sink: EventSink; secret: () => string };
 }
 
 /**
@@ -44,6 +47,8 @@ export class SimulatedProcessor implements PaymentProcessor {
   private readonly stripe: SimulatedStripe;
   /** The 3-D Secure challenges of payments that require action, which the service's own page finishes. */
   readonly challenges: SimulatedChallenges;
+  /** Sends the processor's events to the service's webhook endpoint; null when they are only kept. */
+  readonly delivery: EventDelivery | null;
 
   constructor(ledger: SimulatedLedger, private readonly faults: SimulatedFaults = {}, options: SimulatedProcessorOptions = {}) {
     this.stripe = new SimulatedStripe(ledger, {
@@ -52,6 +57,7 @@ export class SimulatedProcessor implements PaymentProcessor {
       challengePages: serviceChallengePages(options.publicUrl ?? (() => '')),
     });
     this.challenges = new SimulatedChallenges(this.stripe);
+    this.delivery = options.delivery ? new EventDelivery(ledger, options.delivery.sink, options.delivery.secret) : null;
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

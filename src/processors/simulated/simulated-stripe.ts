@@ -20,7 +20,7 @@ import {
 } from './payment-intents.js';
 import { cardOf, createCardPaymentMethod, resolvePaymentMethod, unusable } from './payment-methods.js';
 import { refundPaymentIntent, settleRefund, type CreateRefundParams } from './refunds.js';
-import type { StripeLikeEvent } from './events.js';
+import { paymentIntentEventTypes, recordEvents, type StripeLikeEvent } from './events.js';
 import { page, readOnce, writeOnce } from './idempotent-writes.js';
 
 export type { CreatePaymentIntentParams } from './payment-intents.js';
@@ -199,6 +199,7 @@ export class SimulatedStripe {
       let outcome: Outcome<StripeLikePaymentIntent> = { ok: true, value: pi };
       if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.options.challengePages ?? STRIPE_CHALLENGE_PAGES);
       await tx.insert(pi, 'payment_intent', pi.customer);
+      if (pm && params.confirm) await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
       return outcome;
     });
   }
@@ -257,7 +258,10 @@ export class SimulatedStripe {
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
       const captured = capture(pi, params.amount_to_capture);
-      if (captured.ok) await tx.update(pi, pi.customer);
+      if (captured.ok) {
+        await tx.update(pi, pi.customer);
+        await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
+      }
       return captured;
     });
   }
@@ -267,7 +271,10 @@ export class SimulatedStripe {
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
       const canceled = cancel(pi, params.cancellation_reason, () => this.timestamp());
-      if (canceled.ok) await tx.update(pi, pi.customer);
+      if (canceled.ok) {
+        await tx.update(pi, pi.customer);
+        await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
+      }
       return canceled;
     });
   }
@@ -281,7 +288,10 @@ export class SimulatedStripe {
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
       const authenticated = authenticate(pi, passed);
-      if (authenticated.ok) await tx.update(pi, pi.customer);
+      if (authenticated.ok) {
+        await tx.update(pi, pi.customer);
+        await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
+      }
       return authenticated;
     });
   }
