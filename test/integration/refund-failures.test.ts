@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { STRIPE_WEBHOOK_PATH } from '../../src/processors/processor-events.js';
 import { toProcessorRefund, type StripeLikeRefund } from '../../src/processors/stripe-shapes.js';
+import { signStripePayload } from '../../src/processors/stripe/webhook-signature.js';
 import { createCustomer, pay, saveCard } from '../helpers/app.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 
@@ -13,15 +16,16 @@ interface LogLine {
 /**
  * Refunds Stripe changes after it answered: `pm_card_refundFail` (succeeded, later failed) and
  * `pm_card_pendingRefund` (pending, later succeeded). The test server changes them when told to
- * (`settleRefunds`), records the events Stripe would send, and delivers none: an event is handed
- * to the refund service as the webhook would hand it, and a lost one is caught by the reconciler.
+ * (`settleRefunds`) and records the events Stripe would send: an event is posted, signed, to the
+ * webhook endpoint as Stripe posts it, and a lost one is caught by the reconciler.
  */
+const WEBHOOK_SECRET = `whsec_${randomBytes(16).toString('hex')}`;
 describe('refunds that change at Stripe after it answered', () => {
   let t: StripeTestApp;
   const lines: LogLine[] = [];
   before(async () => {
     t = await startStripeTestApp({
-      env: { RECONCILE_GRACE_MS: '0', RECONCILE_REFUND_RECHECK_MS: '0' },
+      env: { RECONCILE_GRACE_MS: '0', RECONCILE_REFUND_RECHECK_MS: '0', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
       logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } },
     });
   });
@@ -36,6 +40,18 @@ describe('refunds that change at Stripe after it answered', () => {
     (await t.api.get(`/payment/payment-intent/${paymentIntentId}`)).body.data.amount_refunded as number;
   const eventFor = async (type: string, refundId: string) =>
     (await t.stripe.events()).find((e) => e.type === type && (e.data.object as StripeLikeRefund).id === refundId)!;
+  /** Posts an event to the webhook endpoint, signed as Stripe signs it, and waits until it is processed. */
+  const deliver = async (event: unknown) => {
+    const payload = JSON.stringify(event);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: STRIPE_WEBHOOK_PATH,
+      headers: { 'content-type': 'application/json', 'stripe-signature': signStripePayload(payload, WEBHOOK_SECRET) },
+      payload,
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    await t.app.services.webhooks.settled();
+  };
   const failureLogs = (refundId: string) => lines.filter((l) => l.level === 50 && l.processorRefundId === refundId);
 
   /** A payment of 3000 on `card`, and a refund of 1000 of it. */
@@ -54,18 +70,19 @@ describe('refunds that change at Stripe after it answered', () => {
     await t.stripe.settleRefunds();
     const event = await eventFor('refund.failed', refundId);
 
-    const recorded = await t.app.services.refunds.recordProcessorRefund(toProcessorRefund(event.data.object as StripeLikeRefund));
-    assert.deepEqual([recorded?.status, recorded?.failureReason], ['failed', 'expired_or_canceled_card']);
-    assert.deepEqual([(await refundRow(refundId)).status, await amountRefunded(paymentIntentId)], ['failed', 0]);
+    await deliver(event);
+    const recorded = await refundRow(refundId);
+    assert.deepEqual([recorded.status, recorded.failure_reason], ['failed', 'expired_or_canceled_card']);
+    assert.equal(await amountRefunded(paymentIntentId), 0);
     const listed = await t.api.get(`/payment/refunds?paymentIntentId=${paymentIntentId}`);
     assert.deepEqual(listed.body.data.map((r: { refund_id: string; status: string }) => [r.refund_id, r.status]), [[refundId, 'failed']]);
     assert.equal(failureLogs(refundId).length, 1);
     assert.match(failureLogs(refundId)[0]!.msg, /customer did not get the money back/);
 
     // The same event again, and a stale one saying succeeded: nothing moves, nothing logged twice.
-    await t.app.services.refunds.recordProcessorRefund(toProcessorRefund(event.data.object as StripeLikeRefund));
-    const stale = (await eventFor('refund.created', refundId)).data.object as StripeLikeRefund;
-    assert.equal((await t.app.services.refunds.recordProcessorRefund(toProcessorRefund(stale)))?.status, 'failed');
+    await deliver(event);
+    await deliver(await eventFor('refund.created', refundId));
+    assert.equal((await refundRow(refundId)).status, 'failed');
     assert.equal(failureLogs(refundId).length, 1);
 
     const again = await t.api.post('/payment/refund', { paymentIntentId });
