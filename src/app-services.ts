@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { CustomerService } from './domain/customers.js';
+import { SupersededPaymentService } from './domain/given-up-payments.js';
 import { PaymentMethodService } from './domain/payment-methods.js';
 import { PaymentService } from './domain/payments.js';
 import type { Logger } from './domain/processor-errors.js';
@@ -32,6 +33,8 @@ export function createServices(db: Database, processor: PaymentProcessor, logger
   const customers = new CustomerService(new CustomersRepository(db), processor, logger);
   const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
+  const superseded = new SupersededPaymentService(payments, refunds, logger);
+  payments.whenSuperseded((payment) => superseded.settle(payment));
   return {
     customers,
     paymentMethods: new PaymentMethodService(customers, cards, processor, logger),
