@@ -205,8 +205,8 @@ export class PaymentsRepository {
   ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus }> {
     // An outcome that says nothing new (a status poll, a refresh) leaves the row as it is, updated_at included.
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ status: PaymentStatus; order_id: string | null; superseded_by: string | null }>(
-        'SELECT status, order_id, superseded_by FROM payments WHERE id = $1 FOR UPDATE',
+      const { rows } = await tx.query<{ status: PaymentStatus; order_id: string | null; superseded_by: string | null; capture_before: Date | null }>(
+        'SELECT status, order_id, superseded_by, capture_before FROM payments WHERE id = $1 FOR UPDATE',
         [id],
       );
       const current = rows[0]!.status;
@@ -221,6 +221,9 @@ export class PaymentsRepository {
         );
         supersededBy = holder.rows[0]?.id ?? null;
       }
+      // An authorization's deadline comes with its latest charge; an answer without it (an event,
+      // whose intent is never expanded) does not forget the one already known.
+      const captureBefore = outcome.status === 'requires_capture' ? (outcome.captureBefore ?? rows[0]!.capture_before) : outcome.captureBefore;
       await tx.query(
         `UPDATE payments SET
            processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
@@ -239,7 +242,7 @@ export class PaymentsRepository {
         [
           id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
           outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
-          outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore, supersededBy,
+          outcome.failureCode, outcome.declineCode, outcome.failureMessage, captureBefore, supersededBy,
         ],
       );
       if (current !== outcome.status) await insertEvent(tx, id, current, outcome.status, source);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { outcomeFromIntent } from '../../src/domain/payment-outcomes.js';
 import { createCustomer, pay, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 
@@ -99,5 +100,16 @@ describe('capture_before with the simulated processor', () => {
     assert.match(rows[0]!.latest_charge, /^ch_/, 'the stored intent keeps the charge\'s id, as Stripe\'s events carry it');
     assert.equal(paid.body.data.capture_before, new Date((rows[0]!.created + 7 * DAY) * 1000).toISOString());
     assert.equal((await t.processor.retrievePaymentIntent(id)).captureBefore?.toISOString(), paid.body.data.capture_before);
+  });
+
+  it('an answer that does not carry the deadline (an event\'s intent is never expanded) does not forget it', async () => {
+    const customerId = await createCustomer(t.api);
+    const paid = await pay(t.api, customerId, await saveCard(t.api, customerId), { captureMethod: 'manual' });
+    const id: string = paid.body.data.payment_intent_id;
+    const payment = await t.app.services.payments.get(id);
+    const intent = await t.processor.retrievePaymentIntent(id);
+    await t.app.services.payments.record(payment, outcomeFromIntent({ ...intent, captureBefore: null }), 'reconciler');
+    const details = await t.api.get(`/payment/payment-intent/${id}`);
+    assert.equal(details.body.data.capture_before, paid.body.data.capture_before);
   });
 });
