@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { PaymentOutcome } from '../store/payments-repository.js';
 import type { Payment } from './models.js';
 import type { PaymentStatus } from './payment-state.js';
@@ -62,7 +63,15 @@ export class SupersededPaymentService {
     };
     if (payment.status === 'succeeded') {
       this.logger.error(context, 'a payment given up on succeeded at the processor after its order was paid by another: refunding it in full');
-      await this.refunds.create({ paymentIntentId: payment.id, reason: 'duplicate' }, { requestKey: `superseded:${payment.id}` });
+      try {
+        await this.refunds.create({ paymentIntentId: payment.id, reason: 'duplicate' }, { requestKey: `superseded:${payment.id}` });
+      } catch (error) {
+        // Unreachable: the refund is reserved, and the reconciler settles it. Refused: only a person can.
+        if (!(error instanceof AppError && error.code === 'processor_unavailable')) {
+          this.logger.error({ ...context, err: error }, 'the automatic refund of a superseded payment was refused; refund it by hand');
+        }
+        throw error;
+      }
       return;
     }
     this.logger.error(context, 'a payment given up on went live at the processor after its order was paid by another: canceling it');

@@ -147,6 +147,12 @@ export class PaymentService {
   async capture(paymentIntentId: string, amount: number | undefined): Promise<Payment> {
     const payment = await this.current(paymentIntentId);
     assertOperationAllowed('capture', payment.status);
+    if (payment.supersededBy !== null) {
+      // Its order is paid by another payment: capturing it would charge the order twice.
+      throw new AppError('invalid_state', `Payment ${paymentIntentId} was superseded by another payment of its order; it is released, never captured`, {
+        status: payment.status,
+      });
+    }
     if (amount !== undefined) {
       assertAmount(amount, payment.currency);
       if (amount > payment.amountCapturable) {
