@@ -6,6 +6,7 @@ import { SimulatedStripeError } from '../../src/processors/simulated/outcomes.js
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
 import { createCustomer, outage, pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { TEST_DB } from '../helpers/database.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 
 /**
@@ -183,6 +184,62 @@ describe('payments the service gave up on', () => {
     assert.equal((await row(crashed.id)).superseded_by, (await row(paid.body.data.payment_intent_id)).id);
     const events = await t.db.query<{ to_status: string }>('SELECT to_status FROM payment_events WHERE payment_id = $1 ORDER BY id', [crashed.rowId]);
     assert.deepEqual(events.rows.map((e) => e.to_status).slice(-2), ['requires_capture', 'canceled']);
+    await assertNextPassClean();
+  });
+
+  it('a late success recorded while another payment for the order is being written waits for it, then is superseded by it', { skip: TEST_DB !== 'postgres' && 'PGlite runs one transaction at a time' }, async () => {
+    const failed = await failedChallengeNotCanceledYet();
+    await browser.confirmPaymentIntent(failed.id, { payment_method: 'pm_card_visa' });
+    const { customer_id: customerRowId } = (await t.db.query<{ customer_id: string }>('SELECT customer_id FROM payments WHERE id = $1', [failed.rowId])).rows[0]!;
+    // Another payment of the order, written but not committed when the late success is recorded.
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let written!: (id: string) => void;
+    const holderWritten = new Promise<string>((resolve) => (written = resolve));
+    const writer = t.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, status, amount_received)
+         VALUES (gen_random_uuid(), 'simulated', $1, 'pm_other', $2, 2500, 'usd', 'succeeded', 2500) RETURNING id`,
+        [customerRowId, failed.orderId],
+      );
+      written(rows[0]!.id);
+      await committed;
+    });
+    const holderId = await holderWritten;
+    const polled = t.api.get(`/payment/payment-intent/${failed.id}`);
+    // Until the recording waits on the unique index for the uncommitted holder (or a few seconds).
+    for (let i = 0; i < 50; i += 1) {
+      const waiting = await t.db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%superseded_by = $12::uuid%' AND datname = current_database()",
+      );
+      if (waiting.rowCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    commit();
+    await writer;
+    const answer = await polled;
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual([answer.body.data.status, answer.body.data.amount_refunded], ['succeeded', 2500]);
+    assert.equal((await row(failed.id)).superseded_by, holderId);
+    await assertNextPassClean();
+  });
+
+  it('a superseded authorization is never captured', async () => {
+    const customerId = await createCustomer(t.api);
+    const authorized = await pay(t.api, customerId, await saveCard(t.api, customerId), { captureMethod: 'manual' });
+    const id: string = authorized.body.data.payment_intent_id;
+    const other = await pay(t.api, customerId, await saveCard(t.api, customerId), { orderId: `order_${randomBytes(6).toString('hex')}` });
+    // As the recording of a late authorization leaves it, before it is released.
+    await t.db.query('UPDATE payments SET superseded_by = (SELECT id FROM payments WHERE processor_payment_intent_id = $2) WHERE processor_payment_intent_id = $1', [
+      id, other.body.data.payment_intent_id,
+    ]);
+    const captured = await t.api.post(`/payment/payment-intent/${id}/capture`, {});
+    assert.deepEqual([captured.status, captured.body.code], [409, 'invalid_state']);
+    assert.match(captured.body.message, /superseded by another payment of its order/);
+    assert.equal(await atProcessor(id), 'requires_capture');
+    // The reconciler releases it.
+    await t.app.services.reconciler.runOnce();
+    assert.equal(await atProcessor(id), 'canceled');
     await assertNextPassClean();
   });
 
