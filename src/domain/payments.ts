@@ -270,9 +270,13 @@ export class PaymentService {
     try {
       intent = await this.processor.createPaymentIntent(paymentIntentRequest(payment), creationKey(payment));
     } catch (error) {
-      if (error instanceof ProcessorError && error.replayedFailure) {
+      // A key that only replays a failure, or that the processor saw with other parameters (sent by
+      // an earlier version of the service, before a deploy changed the request): look the intent up.
+      if (error instanceof ProcessorError && (error.replayedFailure || error.kind === 'idempotency')) {
         const settled = await this.settleReplayedCreation(payment, source, freshKeyAlreadyTried);
         if (settled) return settled;
+        // Whether the processor made it is still not known: the row stays unknown, for the reconciler.
+        if (error.kind === 'idempotency') throw outcomeUnknown(payment);
       }
       throw await this.recordCreationFailure(payment, error, source);
     }

@@ -82,6 +82,45 @@ describe('capture_before, from the latest charge at the Stripe test server', () 
   });
 });
 
+describe('asking for the charge, across a deploy', () => {
+  let t: StripeTestApp;
+  before(async () => {
+    t = await startStripeTestApp({ env: { RECONCILE_GRACE_MS: '0', STRIPE_MAX_NETWORK_RETRIES: '0' } });
+  });
+  after(() => t.close());
+
+  it('a creation an earlier version sent without expand[] is found, not refused, when its key answers idempotency_error', async () => {
+    const customerId = await createCustomer(t.api);
+    const card = await saveCard(t.api, customerId, await t.newCard());
+    const orderId = `order_deploy_${Date.now()}`;
+    t.stripe.answerNext(503, { method: 'POST', path: '/v1/payment_intents' });
+    const lost = await pay(t.api, customerId, card, { orderId });
+    assert.equal(lost.status, 503);
+    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM payments WHERE order_id = $1', [orderId]);
+    const paymentId = rows[0]!.id;
+    // What the earlier version sent with the same key: the same creation, without expand[].
+    const earlier = await fetch(`${t.stripe.url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.stripe.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `pi-create:${paymentId}` },
+      body: new URLSearchParams({
+        amount: '2500', currency: 'usd', customer: customerId, payment_method: card, confirm: 'true',
+        'metadata[payment_id]': paymentId, 'metadata[customer_id]': customerId, 'metadata[order_id]': orderId,
+        'automatic_payment_methods[enabled]': 'true', 'automatic_payment_methods[allow_redirects]': 'never',
+      }).toString(),
+    });
+    const intent = (await earlier.json()) as { id: string; status: string };
+    assert.equal(intent.status, 'succeeded');
+
+    await t.app.services.reconciler.runOnce();
+    const resent = t.stripe.requestsFor('payment_intents.create').filter((r) => r.idempotencyKey === `pi-create:${paymentId}`).at(-1)!;
+    assert.equal(resent.status, 400, 'the key was first used without expand[]');
+    const row = await t.db.query<{ status: string; processor_payment_intent_id: string }>('SELECT status, processor_payment_intent_id FROM payments WHERE id = $1', [paymentId]);
+    assert.deepEqual(row.rows[0], { status: 'succeeded', processor_payment_intent_id: intent.id }, 'found by its metadata, never recorded as refused');
+    const intents = (await t.stripe.objects<{ metadata: Record<string, string> }>('payment_intent')).filter((pi) => pi.metadata['payment_id'] === paymentId);
+    assert.equal(intents.length, 1, 'charged once');
+  });
+});
+
 describe('capture_before with the simulated processor', () => {
   let t: TestApp;
   before(async () => {
