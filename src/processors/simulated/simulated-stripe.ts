@@ -27,9 +27,10 @@ import type { StripeLikeEvent } from './events.js';
 import { page, readOnce, writeOnce } from './idempotent-writes.js';
 
 export type { ConfirmPaymentIntentParams, CreatePaymentIntentParams } from './payment-intents.js';
-
-type Expand = { expand?: string[] | undefined };
 export type { CreateRefundParams } from './refunds.js';
+
+/** Stripe's `expand[]`: intents expand `latest_charge`, lists of them `data.latest_charge`. */
+type Expand = { expand?: string[] | undefined };
 
 export interface SimulatedStripeOptions {
   /**
