@@ -148,9 +148,13 @@ export class ProcessorError extends Error {
     this.replayed = details.replayed ?? false;
   }
 
-  /** True when the processor may or may not have acted: the row must stay `unknown` and be reconciled. */
+  /**
+   * True when the processor may or may not have acted: the row must stay `unknown` and be
+   * reconciled. Refused credentials (a rotated or revoked key) say nothing about what an earlier
+   * attempt with the same key did, so they settle nothing either: the row waits until the key works.
+   */
   get outcomeUnknown(): boolean {
-    return this.kind === 'unavailable' || this.kind === 'rate_limited';
+    return this.kind === 'unavailable' || this.kind === 'rate_limited' || this.kind === 'authentication';
   }
 
   /** A stored server failure replayed for our key: retrying the key is useless, the object must be looked up. */

@@ -139,6 +139,51 @@ describe('the Stripe processor when things go wrong', () => {
     assert.equal((await intentsAtStripe(row!.id)).length, 1);
   });
 
+  it('a re-send refused for its credentials (a key rolled meanwhile) settles nothing: unknown until the key works, then the one charge', async () => {
+    const { customerId, card } = await customerWithCard();
+    t.stripe.dropAfterProcessing({ method: 'POST', path: '/v1/payment_intents', times: 3 });
+    const orderId = newOrder('rolled-key');
+    assert.equal((await pay(t.api, customerId, card, { orderId })).status, 503);
+    const [row] = await rowFor(orderId);
+    assert.equal((await intentsAtStripe(row!.id)).length, 1, 'Stripe charged before the answer was lost');
+
+    // The reconciler re-sends while Stripe refuses the key: the first attempt's charge must not be
+    // taken for "nothing happened" (the row canceled, the order freed to be charged again).
+    t.stripe.answerNext(401, { method: 'POST', path: '/v1/payment_intents' });
+    const report = await t.app.services.reconciler.runOnce();
+    assert.ok(report.failures >= 1, 'the pass says it could not settle the row');
+    const [held] = await rowFor(orderId);
+    assert.deepEqual([held?.status, held?.processor_payment_intent_id], ['unknown', null]);
+    assert.deepEqual([(await pay(t.api, customerId, card, { orderId })).status], [409], 'the order stays held');
+
+    // The key works again: the same creation, the same key, Stripe's first intent (once the failed
+    // pass's lease on the row has run out, which the test does not wait for).
+    await t.db.query('UPDATE payments SET reconcile_after = NULL WHERE id = $1', [row!.id]);
+    await t.app.services.reconciler.runOnce();
+    const [settled] = await rowFor(orderId);
+    const [intent] = await intentsAtStripe(row!.id);
+    assert.deepEqual([settled?.status, settled?.processor_payment_intent_id], ['succeeded', intent?.id]);
+    assert.equal((await intentsAtStripe(row!.id)).length, 1);
+  });
+
+  it('a refund re-sent with a refused key stays unknown and reserved, then settles once the key works', async () => {
+    const { customerId, card } = await customerWithCard();
+    const paid = await pay(t.api, customerId, card, { amount: 3000 });
+    const paymentIntentId: string = paid.body.data.payment_intent_id;
+    t.stripe.dropAfterProcessing({ method: 'POST', path: '/v1/refunds', times: 3 });
+    assert.equal((await t.api.post('/payment/refund', { paymentIntentId, amount: 1000 })).status, 503);
+    t.stripe.answerNext(403, { method: 'POST', path: '/v1/refunds' });
+    await t.app.services.reconciler.runOnce();
+    const refunds = async () => (await t.db.query<{ status: string; amount: number }>(
+      'SELECT r.status, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.processor_payment_intent_id = $1', [paymentIntentId])).rows;
+    assert.deepEqual(await refunds(), [{ status: 'unknown', amount: 1000 }], 'not failed: the first attempt refunded');
+    await t.db.query('UPDATE refunds SET reconcile_after = NULL');
+    await t.app.services.reconciler.runOnce();
+    assert.deepEqual(await refunds(), [{ status: 'succeeded', amount: 1000 }]);
+    const atStripe = (await t.stripe.objects<{ payment_intent: string }>('refund')).filter((r) => r.payment_intent === paymentIntentId);
+    assert.equal(atStripe.length, 1);
+  });
+
   it('429 from Stripe: not retried by the SDK, 503 processor_unavailable, the row stays unknown', async () => {
     const { customerId, card } = await customerWithCard();
     t.stripe.answerNext(429, { method: 'POST', path: '/v1/payment_intents' });

@@ -9,7 +9,7 @@ export interface FaultTarget {
 /** Answer with this status instead of reaching the API: the request is not processed, nothing is stored. */
 export interface StatusFault {
   kind: 'status';
-  status: 400 | 500 | 502 | 503 | 429;
+  status: 400 | 401 | 403 | 500 | 502 | 503 | 429;
   /** Extra headers, e.g. `Stripe-Should-Retry`, which the SDK obeys. */
   headers: Record<string, string>;
 }
@@ -68,6 +68,13 @@ export class FaultPlan {
 
 /** The bodies Stripe answers for these failures. */
 export function faultBody(status: StatusFault['status']): { type: 'api_error' | 'invalid_request_error'; code?: string; message: string } {
+  if (status === 401) {
+    // What Stripe answers a revoked or rolled key (the SDK raises StripeAuthenticationError).
+    return { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_****oked' };
+  }
+  if (status === 403) {
+    return { type: 'invalid_request_error', message: 'The provided key does not have the required permissions for this endpoint.' };
+  }
   if (status === 400) {
     return { type: 'invalid_request_error', message: 'This request was refused (a fault armed by the test).' };
   }

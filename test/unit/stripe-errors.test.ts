@@ -15,8 +15,9 @@ describe('Stripe SDK errors map to our categories', () => {
     ['no such resource', sdkError({ type: 'invalid_request_error', code: 'resource_missing', statusCode: 404 }), 'not_found', false],
     ['invalid request', sdkError({ type: 'invalid_request_error', param: 'amount', statusCode: 400 }), 'invalid_request', false],
     ['idempotency', sdkError({ type: 'idempotency_error', statusCode: 400 }), 'idempotency', false],
-    ['bad key', sdkError({ type: 'invalid_request_error', statusCode: 401 }), 'authentication', false],
-    ['restricted key without permission', sdkError({ type: 'invalid_request_error', statusCode: 403 }), 'authentication', false],
+    // A refused key says nothing of what an earlier attempt with the same idempotency key did.
+    ['bad key', sdkError({ type: 'invalid_request_error', statusCode: 401 }), 'authentication', true],
+    ['restricted key without permission', sdkError({ type: 'invalid_request_error', statusCode: 403 }), 'authentication', true],
     ['429', sdkError({ type: 'invalid_request_error', code: 'rate_limit', statusCode: 429 }), 'rate_limited', true],
     ['rate limit sent as 400', sdkError({ type: 'invalid_request_error', code: 'rate_limit', statusCode: 400 }), 'rate_limited', true],
     ['500', sdkError({ type: 'api_error', statusCode: 500 }), 'unavailable', true],
