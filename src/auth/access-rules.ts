@@ -29,6 +29,11 @@ export const ACCESS_RULES = {
   'create-payment': { scopes: ['writeScope', 'orderScope'], customers: true },
   /** Captures, cancels: never a customer. */
   'admin-or-write': { scopes: ['writeScope'], customers: false },
+  /**
+   * Canceling a payment not charged yet: as write, plus the order service's scope; a customer its
+   * own (a 3-D Secure challenge abandoned, an authorization no longer wanted frees its order).
+   */
+  cancel: { scopes: ['writeScope', 'orderScope'], customers: true },
   /** Refunds: as admin-or-write, plus the order service's scope (it refunds a cancelled order). */
   refund: { scopes: ['writeScope', 'orderScope'], customers: false },
   /** Operators' views and repairs (the outbox): the admin role only. */

@@ -23,7 +23,7 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/payment-intent/{id}':         ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'POST /payment/refund':                     [403,   403,   403,   'ok',  'ok',  403,   'ok'],
   'POST /payment/payment-intent/{id}/capture': [403,  403,   403,   'ok',  403,   403,   'ok'],
-  'POST /payment/payment-intent/{id}/cancel': [403,   403,   403,   'ok',  403,   403,   'ok'],
+  'POST /payment/payment-intent/{id}/cancel': ['ok',  404,   403,   'ok',  'ok',  403,   'ok'],
   'GET /payment/payments':                    ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'GET /payment/refunds':                     ['ok',  404,   'ok',  403,   403,   403,   'ok'],
   'GET /payment/admin/outbox':                [403,   403,   403,   403,   403,   403,   'ok'],

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
-import { pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, uniqueEmail, type TestApp } from '../helpers/app.js';
+import { platformUserToken } from '../helpers/tokens.js';
 
 /**
  * Payments waiting for the customer (3-D Secure) move on at the processor, where the customer's
@@ -82,5 +83,27 @@ describe('payments waiting for the customer (3-D Secure)', () => {
     await t.app.services.reconciler.runOnce();
     assert.equal(await rowStatus(id), 'canceled');
     assert.equal((await t.processor.retrievePaymentIntent(id)).status, 'canceled');
+  });
+
+  it('a customer who abandoned the challenge releases its own order at once (cancel); another customer cannot', async () => {
+    const email = uniqueEmail('abandoned');
+    const customerId = (await t.api.post('/payment/customer', { email, name: 'Abe' })).body.data.customerId;
+    const card = await saveCard(t.api, customerId, 'pm_card_authenticationRequired');
+    const customer = t.anonymous.withToken(await platformUserToken(email));
+    const orderId = `order_abandoned_${Date.now()}`;
+    const challenged = await pay(customer, customerId, card, { orderId });
+    assert.equal(challenged.body.data.status, 'requires_action');
+    const id: string = challenged.body.data.payment_intent_id;
+
+    const stranger = t.anonymous.withToken(await platformUserToken(uniqueEmail('stranger')));
+    const refused = await stranger.post(`/payment/payment-intent/${id}/cancel`);
+    assert.deepEqual([refused.status, refused.body.code], [404, 'payment_intent_not_found']);
+    assert.equal(await rowStatus(id), 'requires_action');
+
+    const canceled = await customer.post(`/payment/payment-intent/${id}/cancel`);
+    assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
+    assert.equal(canceled.body.data.status, 'canceled');
+    const again = await pay(customer, customerId, await saveCard(t.api, customerId), { orderId });
+    assert.deepEqual([again.status, again.body.data.status], [200, 'succeeded'], 'the order is free for another card at once');
   });
 });

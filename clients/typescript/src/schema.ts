@@ -249,9 +249,9 @@ export interface paths {
         put?: never;
         /**
          * Cancel a payment that has not been charged
-         * @description Releases an authorization (requires_capture) or abandons a payment awaiting the customer (requires_action, requires_payment_method). A succeeded payment is refunded instead: cancel answers 409 `invalid_state`.
+         * @description Releases an authorization (requires_capture) or abandons a payment awaiting the customer (requires_action, requires_payment_method), freeing its order. A customer may cancel its own payment (another's is 404), and so may the Order Service. A succeeded payment is refunded instead: cancel answers 409 `invalid_state`.
          *
-         *     **Access**: Requires the admin role or scope payment.write.
+         *     **Access**: Requires the admin role, scope payment.write, scope order.write or a user token for the customer concerned.
          */
         post: operations["cancelPaymentIntent"];
         delete?: never;

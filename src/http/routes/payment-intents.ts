@@ -132,14 +132,15 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   app.post(
     '/payment/payment-intent/:id/cancel',
     {
-      config: { access: 'admin-or-write' },
+      config: { access: { rule: 'cancel', owner: { paymentIntentId: 'params.id' } } },
       schema: {
         tags: ['payments'],
         operationId: 'cancelPaymentIntent',
         summary: 'Cancel a payment that has not been charged',
         description:
           'Releases an authorization (requires_capture) or abandons a payment awaiting the customer (requires_action, ' +
-          'requires_payment_method). A succeeded payment is refunded instead: cancel answers 409 `invalid_state`.',
+          'requires_payment_method), freeing its order. A customer may cancel its own payment (another\'s is 404), and so may the ' +
+          'Order Service. A succeeded payment is refunded instead: cancel answers 409 `invalid_state`.',
         params: PaymentIntentParams,
         response: {
           200: Envelope(PaymentIntentDetails),
