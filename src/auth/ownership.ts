@@ -14,10 +14,18 @@ export type OwnedResource =
   | { kind: 'self' }
   | { kind: 'paymentIntentId'; value: string };
 
+/** Who a customer token says it is: its email, and its user id when it carries one. */
+export interface CustomerIdentity {
+  email: string;
+  subject: string | null;
+}
+
 /**
- * A customer reaches only the customer record with its token's email, and what hangs from it.
- * Another customer's record answers exactly as a missing one (same code, same message), so a
- * customer cannot learn which ids or emails exist.
+ * A customer reaches only the customer record with its token's email, and what hangs from it;
+ * when that record was created by a customer token and this token names a user too, the user ids
+ * must match as well (an address that changed hands at the Auth Service reaches nothing). Another
+ * customer's record answers exactly as a missing one (same code, same message), so a customer
+ * cannot learn which ids or emails exist.
  */
 export class OwnershipChecker {
   constructor(
@@ -26,22 +34,24 @@ export class OwnershipChecker {
     private readonly paymentMethods: PaymentMethodService,
   ) {}
 
-  async assertOwnedBy(email: string, resource: OwnedResource): Promise<void> {
+  async assertOwnedBy(who: CustomerIdentity, resource: OwnedResource): Promise<void> {
     switch (resource.kind) {
-      case 'email':
-        if (sameEmail(resource.value, email)) return;
+      case 'email': {
+        const customer = sameEmail(resource.value, who.email) ? await this.customers.findByEmail(resource.value) : null;
+        if (sameEmail(resource.value, who.email) && (!customer || sameUser(customer, who))) return;
         throw resource.otherwise === 'forbidden'
-          ? new AppError('forbidden', 'A customer token acts only for its own email')
+          ? new AppError('forbidden', 'A customer token acts only for its own customer')
           : customerNotFound('email', resource.value);
+      }
       case 'customerId': {
         const customer = await this.customers.getByCustomerId(resource.value);
-        if (!sameEmail(customer.email, email)) throw customerNotFound('id', resource.value);
+        if (!owns(customer, who)) throw customerNotFound('id', resource.value);
         return;
       }
       case 'paymentMethodId': {
         // Another customer's card answers as one saved to no one.
         const payer = await this.paymentMethods.payerOf(resource.value);
-        if (!sameEmail(payer.email, email)) throw payerUnknown(resource.value);
+        if (!owns(payer, who)) throw payerUnknown(resource.value);
         return;
       }
       case 'self':
@@ -49,7 +59,7 @@ export class OwnershipChecker {
       case 'paymentIntentId': {
         const payment = await this.payments.get(resource.value);
         const owner = payment.customerProcessorId ? await this.customers.getByCustomerId(payment.customerProcessorId) : null;
-        if (!owner || !sameEmail(owner.email, email)) throw paymentIntentNotFound(resource.value);
+        if (!owner || !owns(owner, who)) throw paymentIntentNotFound(resource.value);
         return;
       }
     }
@@ -58,4 +68,13 @@ export class OwnershipChecker {
 
 function sameEmail(a: string, b: string): boolean {
   return normalizeEmail(a) === normalizeEmail(b);
+}
+
+/** A record made by a customer token belongs to that user: a token naming another user id is not its owner. */
+function sameUser(customer: { ownerSubject?: string | null }, who: CustomerIdentity): boolean {
+  return customer.ownerSubject == null || who.subject === null || customer.ownerSubject === who.subject;
+}
+
+function owns(customer: { email: string; ownerSubject?: string | null }, who: CustomerIdentity): boolean {
+  return sameEmail(customer.email, who.email) && sameUser(customer, who);
 }

@@ -29,14 +29,14 @@ export class CustomerService {
    * One customer per email, whatever its case. The row is written first and the processor is asked
    * with a key derived from it, so concurrent or retried creations end with one processor customer.
    */
-  async create(input: { email: string; name: string | null }): Promise<{ customer: ActiveCustomer; created: boolean }> {
+  async create(input: { email: string; name: string | null; ownerSubject?: string | null }): Promise<{ customer: ActiveCustomer; created: boolean }> {
     const emailNormalized = normalizeEmail(input.email);
     const existing = await this.customers.findByNormalizedEmail(emailNormalized);
     if (existing && isActive(existing)) return { customer: existing, created: false };
 
     const inserted = existing
       ? null
-      : await this.customers.insertPending({ id: randomUUID(), email: input.email.trim(), emailNormalized, name: input.name });
+      : await this.customers.insertPending({ id: randomUUID(), email: input.email.trim(), emailNormalized, name: input.name, ownerSubject: input.ownerSubject ?? null });
     const pending = inserted ?? existing ?? (await this.customers.findByNormalizedEmail(emailNormalized));
     if (!pending) throw new Error(`customer row for ${emailNormalized} vanished`);
     if (isActive(pending)) return { customer: pending, created: false };
@@ -73,6 +73,11 @@ export class CustomerService {
       );
     }
     return oldest ?? null;
+  }
+
+  /** The customer of an email, if there is one, known to the processor or not (for ownership checks). */
+  findByEmail(email: string): Promise<Customer | null> {
+    return this.customers.findByNormalizedEmail(normalizeEmail(email));
   }
 
   async getByEmail(email: string): Promise<ActiveCustomer> {

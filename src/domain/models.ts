@@ -8,6 +8,8 @@ export interface Customer {
   name: string | null;
   /** Counts the customer's deleted cards; part of the attach key, so a card saved again after a deletion is attached anew. */
   cardGeneration: number;
+  /** The user id of the customer token that created it; null when a service or an administrator did. */
+  ownerSubject: string | null;
   createdAt: Date;
 }
 

@@ -33,6 +33,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The raw bearer token, for forwarding to the order service; not enumerable, never logged. */
     readonly bearerToken: string | undefined;
+    /** True when the caller passed as a customer acting on its own records (not by a role or a scope). */
+    actsAsCustomer?: boolean;
   }
 }
 

@@ -7,6 +7,7 @@ interface CustomerRow {
   email: string;
   name: string | null;
   card_generation: number;
+  owner_subject: string | null;
   created_at: Date;
 }
 
@@ -16,10 +17,11 @@ const toCustomer = (row: CustomerRow): Customer => ({
   email: row.email,
   name: row.name,
   cardGeneration: row.card_generation,
+  ownerSubject: row.owner_subject,
   createdAt: row.created_at,
 });
 
-const COLUMNS = 'id, processor_customer_id, email, name, card_generation, created_at';
+const COLUMNS = 'id, processor_customer_id, email, name, card_generation, owner_subject, created_at';
 
 export class CustomersRepository {
   constructor(private readonly db: Queryable) {}
@@ -44,11 +46,11 @@ export class CustomersRepository {
   }
 
   /** Inserts a customer not yet known to the processor; null when the email is already taken. */
-  async insertPending(customer: { id: string; email: string; emailNormalized: string; name: string | null }): Promise<Customer | null> {
+  async insertPending(customer: { id: string; email: string; emailNormalized: string; name: string | null; ownerSubject: string | null }): Promise<Customer | null> {
     const { rows } = await this.db.query<CustomerRow>(
-      `INSERT INTO customers (id, email, email_normalized, name) VALUES ($1, $2, $3, $4)
+      `INSERT INTO customers (id, email, email_normalized, name, owner_subject) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (email_normalized) DO NOTHING RETURNING ${COLUMNS}`,
-      [customer.id, customer.email, customer.emailNormalized, customer.name],
+      [customer.id, customer.email, customer.emailNormalized, customer.name, customer.ownerSubject],
     );
     return rows[0] ? toCustomer(rows[0]) : null;
   }

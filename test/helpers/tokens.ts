@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
@@ -44,9 +44,14 @@ export function signHs256(claims: JWTPayload, options: SignOptions & { secret?: 
   return builder(claims, options).setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...options.header }).sign(secret);
 }
 
-/** A platform user token: the email and id only in the .NET claim URIs, no sub, email or roles. */
-export function platformUserToken(email: string, options: SignOptions & { secret?: string } = {}): Promise<string> {
-  return signHs256({ [NAME_CLAIM]: email, [NAME_IDENTIFIER_CLAIM]: randomUUID(), jti: randomUUID() }, options);
+/**
+ * A platform user token: the email and id only in the .NET claim URIs, no sub, email or roles.
+ * The user id is the account's, one per address unless `userId` says otherwise (an address that
+ * changed hands: the same email, another user).
+ */
+export function platformUserToken(email: string, options: SignOptions & { secret?: string; userId?: string } = {}): Promise<string> {
+  const userId = options.userId ?? `user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16)}`;
+  return signHs256({ [NAME_CLAIM]: email, [NAME_IDENTIFIER_CLAIM]: userId, jti: randomUUID() }, options);
 }
 
 /** An administrator's user token, with the standard claims the contracts say must work too. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RouteAccess } from '../../src/http/access.js';
-import { startTestApp, type Api, type TestApp } from '../helpers/app.js';
+import { saveCard, startTestApp, type Api, type TestApp } from '../helpers/app.js';
 import { documentedRoutes, GUARDED_ROUTES, makeCustomer, OPEN_ROUTES, type Customer } from '../helpers/guarded-routes.js';
 import { NAME_CLAIM, NAME_IDENTIFIER_CLAIM, platformUserToken, ROLE_CLAIM, serviceToken, signHs256 } from '../helpers/tokens.js';
 
@@ -149,6 +149,30 @@ describe('who may do what: every guarded route against every kind of caller', ()
     ];
     assert.deepEqual(probes.map((r) => r.status), [404, 404, 403]);
     assert.deepEqual(await snapshot(), state);
+  });
+
+  it('keeps a customer\'s records with the user who made them when its email changes hands', async () => {
+    const email = `handed-over-${Date.now()}@example.com`;
+    const firstHolder = t.anonymous.withToken(await platformUserToken(email, { userId: 'user-first-holder' }));
+    const created = await firstHolder.post('/payment/customer', { email, name: 'First Holder' });
+    assert.equal(created.status, 201);
+    const customerId: string = created.body.data.customerId;
+    const card = await saveCard(t.api, customerId);
+    const { rows } = await t.db.query<{ owner_subject: string | null }>('SELECT owner_subject FROM customers WHERE processor_customer_id = $1', [customerId]);
+    assert.equal(rows[0]!.owner_subject, 'user-first-holder');
+    assert.equal((await firstHolder.get(`/payment/payment-methods/${customerId}`)).status, 200);
+
+    // The Auth Service gives the address to another user: same email, another user id.
+    const newHolder = t.anonymous.withToken(await platformUserToken(email, { userId: 'user-new-holder' }));
+    const state = await snapshot();
+    const probes = [
+      await newHolder.get(`/payment/customer/${encodeURIComponent(email)}`),
+      await newHolder.get(`/payment/payment-methods/${customerId}`),
+      await newHolder.post('/payment/payment-intent', { amount: 2500, currency: 'usd', customerId, paymentMethodId: card, orderId: `order_handed_${Date.now()}` }),
+      await newHolder.post('/payment/customer', { email, name: 'New Holder' }),
+    ];
+    assert.deepEqual(probes.map((r) => r.status), [404, 404, 404, 403], JSON.stringify(probes.map((r) => r.body)));
+    assert.deepEqual(await snapshot(), state, 'nothing changed');
   });
 
   it('gives a user token without an email, roles or scopes nothing', async () => {

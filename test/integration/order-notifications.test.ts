@@ -40,7 +40,9 @@ async function everyStoredText(t: TestApp): Promise<string> {
 /** Fast retries that do not give up within a test. */
 const quickRetries = (stub: OrderServiceStub, auth: AuthTokenEndpoint) => ({
   ORDER_SERVICE_URL: stub.url,
-  ORDER_SERVICE_TIMEOUT_MS: '300',
+  // Well above a loaded machine's answer time: a call given up on while the stub still answers it
+  // would be the one duplicate the outbox allows (the Order Service acted, the relay never heard).
+  ORDER_SERVICE_TIMEOUT_MS: '1500',
   OUTBOX_BACKOFF_MAX_MS: '150',
   OUTBOX_MAX_ATTEMPTS: '1000',
   OUTBOX_SWEEP_INTERVAL_MS: '0',
@@ -135,7 +137,7 @@ describe('notifying the Order Service', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
       await stub.up();
-      stub.next({ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'slow', delayMs: 600 }, { kind: 'status', status: 429, retryAfter: '1' });
+      stub.next({ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'slow', delayMs: 2500 }, { kind: 'status', status: 429, retryAfter: '1' });
       await eventually(() => stub.received().filter((c) => orders.includes(c.orderId as string)).length >= 8, 'eight notifications', 20_000);
       await failing.app.services.relay!.runOnce();
 

@@ -82,7 +82,8 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (decision.outcome === 'deny') throw new AppError('forbidden', decision.reason);
     const resource = access.owner ? ownedResourceOf(request, access.owner) : null;
     if (!resource) throw new AppError('forbidden', describeRequirement(access.rule, deps.names));
-    await deps.ownership.assertOwnedBy(decision.email, resource);
+    await deps.ownership.assertOwnedBy({ email: decision.email, subject: request.principal.subject }, resource);
+    request.actsAsCustomer = true;
   });
 }
 

@@ -19,7 +19,9 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }
       },
     },
     async (request, reply) => {
-      const { customer, created } = await services.customers.create({ email: request.body.email, name: request.body.name ?? null });
+      // A customer token's user id is kept with the record it creates: the record is that user's, not the address's.
+      const ownerSubject = request.actsAsCustomer ? (request.principal?.subject ?? null) : null;
+      const { customer, created } = await services.customers.create({ email: request.body.email, name: request.body.name ?? null, ownerSubject });
       const customerId = customer.processorCustomerId;
       return reply.status(created ? 201 : 200).send({ success: true, customerId, data: { customerId } });
     },
