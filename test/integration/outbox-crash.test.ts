@@ -102,8 +102,8 @@ describe('notifications across crashes and instances', { skip }, () => {
   });
 
   it('two instances relaying from one PostgreSQL, the Order Service failing a third of the calls: each notification once', async () => {
-    const first: TestApp = await startTestApp({ env: { ...env, ORDER_SERVICE_TIMEOUT_MS: '500' } });
-    const second: TestApp = await startTestApp({ sameDatabaseAs: first, env: { ...env, ORDER_SERVICE_TIMEOUT_MS: '500' } });
+    const first: TestApp = await startTestApp({ env: { ...env, ORDER_SERVICE_TIMEOUT_MS: '1500' } });
+    const second: TestApp = await startTestApp({ sameDatabaseAs: first, env: { ...env, ORDER_SERVICE_TIMEOUT_MS: '1500' } });
     stub.set({ kind: 'flaky', failureRate: 0.33 });
     try {
       const customerId = await createCustomer(first.api);
