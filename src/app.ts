@@ -11,6 +11,7 @@ import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
+import { installMetrics } from './http/plugins/metrics.js';
 import { OneLinePerRequest } from './http/plugins/request-log.js';
 import { loggerOptions } from './http/logging.js';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/plugins/framework-answers.js';
@@ -29,13 +30,20 @@ import { paymentMethodRoutes } from './http/routes/payment-methods.js';
 import { paymentListRoutes } from './http/routes/payment-lists.js';
 import { refundRoutes } from './http/routes/refunds.js';
 import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
+import { ServiceMetrics } from './observability/metrics.js';
+import { Readiness } from './observability/readiness.js';
+import { parseTraceparent, type TraceContext } from './observability/trace-context.js';
+import { instrumentProcessor } from './processors/instrumented.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
+import { OutboxRepository } from './store/outbox-repository.js';
 
 export interface AppDeps {
   db: Database;
   processor: PaymentProcessor;
+  /** What /ready reports of the process's life; default: serving from the start (tests). */
+  readiness?: Readiness;
 }
 
 export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
@@ -67,6 +75,11 @@ export async function buildApp(
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler,
+    // Every line of a request carries the caller's trace beside the request id (reqId).
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
+      const trace = parseTraceparent(rawRequest.headers.traceparent);
+      return logger.child(trace ? { ...bindings, traceId: trace.traceId, traceparent: trace.traceparent } : bindings, childOptions);
+    },
     ...(config.nodeEnv === 'development' ? { logController: new OneLinePerRequest() } : {}),
   };
   // Slow clients are looked for every second (Node's default: 30 s), so a timeout is kept to the second.
@@ -91,8 +104,17 @@ export async function buildApp(
   installRequestScreening(app);
   const throttle = await installRateLimits(app, config.rateLimit);
 
-  const services = createServices(deps.db, deps.processor, contextualLogger(app.log), config);
+  const metrics = new ServiceMetrics({ db: deps.db, outbox: new OutboxRepository(deps.db) });
+  // Timed around every call, whichever processor it is; the instanceof checks below still see the processor itself.
+  const processor = instrumentProcessor(deps.processor, (name, operation, outcome, seconds) => metrics.observeProcessorCall(name, operation, outcome, seconds));
+  const services = createServices(deps.db, processor, contextualLogger(app.log), config);
+  services.reconciler.onPass((report) => metrics.reconciled(report));
   app.decorate('services', services);
+  app.decorate('metrics', metrics);
+  app.decorateRequest('traceContext', null);
+  app.addHook('onRequest', async (request) => {
+    request.traceContext = parseTraceparent(request.headers.traceparent);
+  });
   // Before the docs and the routes, so that every route they add is guarded or declared open.
   installAuth(app, {
     verifier: createTokenVerifier(config.auth),
@@ -106,9 +128,11 @@ export async function buildApp(
     scopeOf: (request) => idempotencyScope(request.principal),
     leaseMs: config.idempotency.leaseMs,
     waitMs: config.idempotency.waitMs,
+    observe: { replayed: () => metrics.idempotencyReplayed(), inProgress: () => metrics.idempotencyConflict() },
   });
   await registerDocs(app);
-  await app.register(healthRoutes, { db: deps.db });
+  await app.register(healthRoutes, { db: deps.db, readiness: deps.readiness ?? new Readiness('serving') });
+  installMetrics(app, metrics, config.metricsToken);
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });
   await app.register(paymentIntentRoutes, { services });
@@ -133,5 +157,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The use cases and jobs, for the process entry (reconciler) and tests. */
     services: AppServices;
+    /** The series GET /metrics exposes. */
+    metrics: ServiceMetrics;
+  }
+  interface FastifyRequest {
+    /** The caller's W3C trace context (traceparent), when it sent a valid one; passed on to the peers called for it. */
+    traceContext: TraceContext | null;
   }
 }

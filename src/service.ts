@@ -5,6 +5,8 @@ import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
 import { describeTransport, reloadCertificateOnSighup } from './http/tls.js';
 import { logDestination } from './logging.js';
+import { bootSummary } from './observability/boot-summary.js';
+import { Readiness } from './observability/readiness.js';
 import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -17,6 +19,8 @@ export interface RunningService {
   db: Database;
   /** The address it listens on. */
   url: string;
+  /** What /ready answers: serving once booted, stopping once a shutdown began. */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -27,8 +31,9 @@ export interface RunningService {
  */
 export async function startService(
   config: Config,
-  overrides: { wrapDatabase?: (db: Database) => Database; processor?: (db: Database) => PaymentProcessor } = {},
+  overrides: { wrapDatabase?: (db: Database) => Database; processor?: (db: Database) => PaymentProcessor; developmentSecret?: boolean } = {},
 ): Promise<RunningService> {
+  const readiness = new Readiness('starting');
   const opened = await openDatabase(config.database);
   const applied = await migrate(opened);
   const db = overrides.wrapDatabase?.(opened) ?? opened;
@@ -37,7 +42,10 @@ export async function startService(
   let publicUrl = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${config.port}`;
   const processor = overrides.processor?.(db) ?? createProcessor(config, db, () => publicUrl);
   const destination = await logDestination(config);
-  const app = await buildApp(config, { db, processor }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
+  const app = await buildApp(config, { db, processor, readiness }, { logger: { ...(loggerOptions(config) as object), ...(destination ? { stream: destination } : {}) } });
+  const summary = bootSummary(config, overrides.developmentSecret ?? false);
+  app.log.info(summary.fields, summary.message);
+  for (const warning of config.productionWarnings) app.log.warn(warning);
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
 
   // Whatever a crash left unresolved is settled before the first request is answered, within a
@@ -69,6 +77,7 @@ export async function startService(
   const url = await app.listen({ port: config.port, host: config.host });
   const address = app.server.address() as AddressInfo;
   if (!config.publicUrl) publicUrl = `${config.tls ? 'https' : 'http'}://localhost:${address.port}`;
+  readiness.serving();
   const stopReloading = config.tls ? reloadCertificateOnSighup(app.server as unknown as TlsServer, config.tls, app.log) : () => {};
   app.log.info(describeTransport(config));
   app.log.info(
@@ -84,7 +93,9 @@ export async function startService(
     app,
     db,
     url,
+    readiness,
     async close() {
+      readiness.stopping();
       stopReloading();
       await app.close();
       await opened.close();
