@@ -28,6 +28,8 @@ export interface CreatePaymentInput {
 export interface RequestContext {
   requestKey?: string | undefined;
   bearerToken?: string | undefined;
+  /** The caller's W3C traceparent, carried to the payment's notification. */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -79,6 +81,7 @@ export class PaymentService {
     const inserted = await this.payments.insertPending({
       id,
       notifyToken: forward ? this.sealForwardedToken!(id, context.bearerToken!) : null,
+      traceparent: context.traceparent ?? null,
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,

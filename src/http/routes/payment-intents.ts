@@ -46,7 +46,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         description: body.description,
         returnUrl: body.returnUrl,
         captureMethod: body.captureMethod,
-      }, { requestKey: requestKeyOf(request), bearerToken: request.bearerToken });
+      }, { requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent });
       return { success: true as const, data: presentPaymentIntent(payment) };
     },
   );
