@@ -95,8 +95,11 @@ export async function buildApp(
   installErrorHandler(app);
   // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  const readiness = deps.readiness ?? new Readiness('serving');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Shutting down: the client's next request opens a connection elsewhere (the load balancer's choice).
+    if (readiness.phase === 'stopping') reply.header('connection', 'close');
   });
   await installSecurityHeaders(app, config.corsOrigins);
   documentPerimeterAnswers(app, { rateLimited: config.rateLimit.enabled });
@@ -131,7 +134,7 @@ export async function buildApp(
     observe: { replayed: () => metrics.idempotencyReplayed(), inProgress: () => metrics.idempotencyConflict() },
   });
   await registerDocs(app);
-  await app.register(healthRoutes, { db: deps.db, readiness: deps.readiness ?? new Readiness('serving') });
+  await app.register(healthRoutes, { db: deps.db, readiness });
   installMetrics(app, metrics, config.metricsToken);
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });

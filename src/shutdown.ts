@@ -48,7 +48,12 @@ export async function drainAndClose(service: RunningService, shutdown: Config['s
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), shutdown.timeoutMs);
   });
+  // A keep-alive connection whose request finished after the close began would hold the server open
+  // until the client hangs up: each one is closed as soon as it is idle.
+  const server = service.app.server;
+  const closeIdle = setInterval(() => server.closeIdleConnections?.(), 100);
   const clean = await Promise.race([service.close().then(() => true as const), timedOut]);
+  clearInterval(closeIdle);
   clearTimeout(timer);
   if (!clean) service.app.server.closeAllConnections();
   return clean;

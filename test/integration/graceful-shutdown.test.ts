@@ -93,4 +93,51 @@ describe('graceful shutdown: SIGTERM under load', { skip }, () => {
       await next.stop();
     }
   });
+
+  it('cuts off a request still running at SHUTDOWN_TIMEOUT_MS as a crash would, exits 1, and the next process finishes it', async () => {
+    const service = await startChildService({ ...env, GRACEFUL: '1', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000', PROCESSOR_DELAY_MS: '0' });
+    const exitCode = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+    const customer = await service.call('POST', '/payment/customer', { email: `cut-${randomUUID()}@example.com`, name: 'Cut' });
+    const customerId = customer.body.data.customerId as string;
+    const card = await service.call('POST', '/payment/payment-method', { customerId, paymentMethodId: `pm_cut${randomUUID().slice(0, 8)}` });
+    const paymentMethodId = card.body.data.payment_method_id as string;
+    await service.stop();
+    assert.equal(await exitCode, 0, 'an idle service exits 0');
+
+    // Now one whose processor takes longer than the shutdown may wait.
+    const slow = await startChildService({ ...env, GRACEFUL: '1', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000', PROCESSOR_DELAY_MS: '8000' });
+    const slowExit = new Promise<number | null>((resolve) => slow.child.once('exit', (code) => resolve(code)));
+    const orderId = `order_${randomUUID()}`;
+    const key = randomUUID();
+    const body = { amount: 1500, currency: 'usd', customerId, paymentMethodId, orderId };
+    const answer = slow.call('POST', '/payment/payment-intent', body, { 'idempotency-key': key });
+    for (let i = 0; i < 200 && (await database.db.query('SELECT 1 FROM payments WHERE order_id = $1', [orderId])).rowCount === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const signalled = Date.now();
+    slow.child.kill('SIGTERM');
+    assert.equal(await slowExit, 1, 'a shutdown that timed out exits 1');
+    assert.ok(Date.now() - signalled < 5000, 'within the timeout, not after the processor call');
+    assert.equal((await answer).status, 0, 'the cut-off request got no answer, as after a crash');
+    const left = await database.db.query<{ status: string }>('SELECT status FROM payments WHERE order_id = $1', [orderId]);
+    assert.deepEqual(left.rows, [{ status: 'unknown' }]);
+
+    // The next process reconciles it at boot; the client's retry gets the one payment.
+    const next = await startChildService(env);
+    try {
+      const retried = await next.call('POST', '/payment/payment-intent', body, { 'idempotency-key': key });
+      assert.equal(retried.status, 200, JSON.stringify(retried.body));
+      const payments = await database.db.query<{ status: string }>('SELECT status FROM payments WHERE order_id = $1', [orderId]);
+      assert.equal(payments.rows.length, 1);
+      assert.notEqual(payments.rows[0]!.status, 'unknown');
+      const charges = await database.db.query(
+        `SELECT id FROM simulated_processor_objects WHERE type = 'payment_intent' AND data->>'status' = 'succeeded' AND data->'metadata'->>'order_id' = $1`,
+        [orderId],
+      );
+      assert.ok(charges.rowCount! <= 1, 'never charged twice');
+      assert.equal(charges.rowCount === 1, payments.rows[0]!.status === 'succeeded', 'the processor and our row agree');
+    } finally {
+      await next.stop();
+    }
+  });
 });
