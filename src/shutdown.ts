@@ -24,7 +24,7 @@ export function closeOnSignals(service: RunningService, shutdown: Config['shutdo
     setTimeout(() => exit(1), bound + 1000).unref();
     startWatchdog(bound + LAST_RESORT_MARGIN_MS);
     service.readiness.stopping();
-    log(service, 'info', { signal, drainMs: shutdown.drainMs, timeoutMs: shutdown.timeoutMs }, 'shutting down: not ready, draining');
+    log(service, 'info', { drainMs: shutdown.drainMs, timeoutMs: shutdown.timeoutMs, signal }, 'shutting down');
     drainAndClose(service, shutdown).then(
       (clean) => {
         if (!clean) log(service, 'warn', { timeoutMs: shutdown.timeoutMs }, 'shutdown timed out: requests still running were cut off, the reconciler settles them');
