@@ -7,11 +7,12 @@ import { callerKey, type Principal } from './auth/principal.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { needsDevelopmentSecret, type Config } from './config.js';
 import { containsCardNumber } from './domain/card-data.js';
+import { AppError } from './errors.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
-import { installMetrics } from './http/plugins/metrics.js';
+import { installMetrics, METRICS_PATH } from './http/plugins/metrics.js';
 import { OneLinePerRequest } from './http/plugins/request-log.js';
 import { loggerOptions } from './http/logging.js';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/plugins/framework-answers.js';
@@ -38,6 +39,8 @@ import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
 import { OutboxRepository } from './store/outbox-repository.js';
+
+const ANSWERED_WHILE_STARTING = new Set(['/health', '/payment/health', '/ready', '/payment/ready', METRICS_PATH]);
 
 export interface AppDeps {
   db: Database;
@@ -91,11 +94,17 @@ export async function buildApp(
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   installRequestContext(app);
+  const readiness = deps.readiness ?? new Readiness('serving');
+  // While the service starts (migrations, the boot reconciliation) only the probes and the scrape answer.
+  app.addHook('onRequest', async (request) => {
+    if (readiness.phase === 'starting' && !ANSWERED_WHILE_STARTING.has(request.routeOptions.url ?? '')) {
+      throw new AppError('service_unavailable', 'The service is starting; retry in a moment');
+    }
+  });
   installValidators(app);
   installErrorHandler(app);
   // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
-  const readiness = deps.readiness ?? new Readiness('serving');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Shutting down: the client's next request opens a connection elsewhere (the load balancer's choice).

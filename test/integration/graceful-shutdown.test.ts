@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startChildService } from '../helpers/child-service.js';
 import { openTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js';
@@ -9,6 +10,24 @@ import { openTestDatabase, TEST_DB, type TestDatabase } from '../helpers/databas
 const skip = TEST_DB !== 'postgres' && 'needs a database shared between processes (runs with TEST_DB=postgres)';
 
 const DRAIN_MS = 600;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** GET without a token; a refused connection is status 0. */
+async function plainCall(url: string): Promise<{ status: number; body: any }> {
+  try {
+    const response = await fetch(url);
+    return { status: response.status, body: await response.json() };
+  } catch {
+    return { status: 0, body: null };
+  }
+}
 const TIMEOUT_MS = 10_000;
 
 describe('graceful shutdown: SIGTERM under load', { skip }, () => {
@@ -122,8 +141,24 @@ describe('graceful shutdown: SIGTERM under load', { skip }, () => {
     const left = await database.db.query<{ status: string }>('SELECT status FROM payments WHERE order_id = $1', [orderId]);
     assert.deepEqual(left.rows, [{ status: 'unknown' }]);
 
-    // The next process reconciles it at boot; the client's retry gets the one payment.
-    const next = await startChildService(env);
+    // The next process reconciles it at boot (slowly: its processor takes a while). Meanwhile it
+    // listens: /health answers, /ready and every other route are 503 until the boot is done.
+    const port = await freePort();
+    const starting = startChildService({ ...env, CHILD_PORT: String(port), PROCESSOR_DELAY_MS: '2500' });
+    let duringBoot: { status: number; body: any } = { status: 0, body: null };
+    for (let i = 0; i < 400 && duringBoot.status === 0; i++) {
+      duringBoot = await plainCall(`http://127.0.0.1:${port}/ready`);
+      if (duringBoot.status === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(duringBoot, {
+      status: 503,
+      body: { success: false, code: 'service_unavailable', message: 'Not ready: the service is starting (migrations, boot reconciliation)' },
+    });
+    assert.equal((await plainCall(`http://127.0.0.1:${port}/health`)).status, 200);
+    const business = await plainCall(`http://127.0.0.1:${port}/payment/payment-intent/pi_x`);
+    assert.deepEqual([business.status, business.body.code], [503, 'service_unavailable']);
+    const next = await starting;
+    assert.equal((await next.call('GET', '/ready')).status, 200);
     try {
       const retried = await next.call('POST', '/payment/payment-intent', body, { 'idempotency-key': key });
       assert.equal(retried.status, 200, JSON.stringify(retried.body));

@@ -65,6 +65,9 @@ describe('/ready', () => {
       });
     }
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+    // The rest of the API waits for the boot: nothing reaches a database not yet migrated.
+    const early = await app.inject({ method: 'GET', url: '/payment/customer/someone%40example.com' });
+    assert.deepEqual([early.statusCode, JSON.parse(early.body).code], [503, 'service_unavailable']);
     readiness.serving();
     assert.deepEqual(await ready(app), { status: 200, body: { success: true, data: { status: 'ready' } } });
     readiness.stopping();
