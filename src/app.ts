@@ -7,10 +7,12 @@ import { callerKey, type Principal } from './auth/principal.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { needsDevelopmentSecret, type Config } from './config.js';
 import { containsCardNumber } from './domain/card-data.js';
+import { AppError } from './errors.js';
 import { installAuth } from './http/plugins/auth.js';
 import { registerDocs } from './http/plugins/docs.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
 import { installIdempotency } from './http/plugins/idempotency.js';
+import { installMetrics, METRICS_PATH } from './http/plugins/metrics.js';
 import { OneLinePerRequest } from './http/plugins/request-log.js';
 import { loggerOptions } from './http/logging.js';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/plugins/framework-answers.js';
@@ -34,13 +36,22 @@ import { refundRoutes } from './http/routes/refunds.js';
 import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
 import { simulatedConfirmRoutes } from './http/routes/simulated-confirm.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { ServiceMetrics } from './observability/metrics.js';
+import { Readiness } from './observability/readiness.js';
+import { parseTraceparent, type TraceContext } from './observability/trace-context.js';
+import { instrumentProcessor } from './processors/instrumented.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
+import { OutboxRepository } from './store/outbox-repository.js';
+
+const ANSWERED_WHILE_STARTING = new Set(['/health', '/payment/health', '/ready', '/payment/ready', METRICS_PATH]);
 
 export interface AppDeps {
   db: Database;
   processor: PaymentProcessor;
+  /** What /ready reports of the process's life; default: serving from the start (tests). */
+  readiness?: Readiness;
 }
 
 export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
@@ -72,6 +83,11 @@ export async function buildApp(
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler,
+    // Every line of a request carries the caller's trace beside the request id (reqId).
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
+      const trace = parseTraceparent(rawRequest.headers.traceparent);
+      return logger.child(trace ? { ...bindings, traceId: trace.traceId, traceparent: trace.traceparent } : bindings, childOptions);
+    },
     ...(config.nodeEnv === 'development' ? { logController: new OneLinePerRequest() } : {}),
   };
   // Slow clients are looked for every second (Node's default: 30 s), so a timeout is kept to the second.
@@ -83,12 +99,21 @@ export async function buildApp(
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   installRequestContext(app);
+  const readiness = deps.readiness ?? new Readiness('serving');
+  // While the service starts (migrations, the boot reconciliation) only the probes and the scrape answer.
+  app.addHook('onRequest', async (request) => {
+    if (readiness.phase === 'starting' && !ANSWERED_WHILE_STARTING.has(request.routeOptions.url ?? '')) {
+      throw new AppError('service_unavailable', 'The service is starting; retry in a moment');
+    }
+  });
   installValidators(app);
   installErrorHandler(app);
   // Only JSON is spoken: anything else is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Shutting down: the client's next request opens a connection elsewhere (the load balancer's choice).
+    if (readiness.phase === 'stopping') reply.header('connection', 'close');
   });
   await installSecurityHeaders(app, config.corsOrigins);
   documentPerimeterAnswers(app, { rateLimited: config.rateLimit.enabled });
@@ -96,8 +121,17 @@ export async function buildApp(
   installRequestScreening(app);
   const throttle = await installRateLimits(app, config.rateLimit);
 
-  const services = createServices(deps.db, deps.processor, contextualLogger(app.log), config);
+  const metrics = new ServiceMetrics({ db: deps.db, outbox: new OutboxRepository(deps.db) });
+  // Timed around every call, whichever processor it is; the instanceof checks below still see the processor itself.
+  const processor = instrumentProcessor(deps.processor, (name, operation, outcome, seconds) => metrics.observeProcessorCall(name, operation, outcome, seconds));
+  const services = createServices(deps.db, processor, contextualLogger(app.log), config);
+  services.reconciler.onPass((report) => metrics.reconciled(report));
   app.decorate('services', services);
+  app.decorate('metrics', metrics);
+  app.decorateRequest('traceContext', null);
+  app.addHook('onRequest', async (request) => {
+    request.traceContext = parseTraceparent(request.headers.traceparent);
+  });
   // Before the docs and the routes, so that every route they add is guarded or declared open.
   installAuth(app, {
     verifier: createTokenVerifier(config.auth),
@@ -111,11 +145,13 @@ export async function buildApp(
     scopeOf: (request) => idempotencyScope(request.principal),
     leaseMs: config.idempotency.leaseMs,
     waitMs: config.idempotency.waitMs,
+    observe: { replayed: () => metrics.idempotencyReplayed(), inProgress: () => metrics.idempotencyConflict() },
   });
   const auditLog = new AuditLogRepository(deps.db);
   installAuditLog(app, auditLog, config.auth.names.adminRole);
   await registerDocs(app);
-  await app.register(healthRoutes, { db: deps.db });
+  await app.register(healthRoutes, { db: deps.db, readiness });
+  installMetrics(app, metrics, config.metricsToken);
   await app.register(customerRoutes, { services });
   await app.register(paymentMethodRoutes, { services });
   await app.register(paymentIntentRoutes, { services });
@@ -134,7 +170,9 @@ export async function buildApp(
   if (delivery) {
     delivery.logger = app.log;
     // Events a stopped service kept are sent once it listens again; they stop before the database closes.
-    app.addHook('onListen', async () => delivery.deliver());
+    // Once migrated and booted: the events need their tables, and the endpoint answers only then.
+    app.addHook('onListen', async () =>
+      readiness.onServing(() => void Promise.resolve(delivery.deliver()).catch((error: unknown) => app.log.warn({ err: error }, 'could not send the simulated processor\'s events yet'))));
     app.addHook('onClose', () => delivery.stop());
   }
   app.addHook('onClose', async () => {
@@ -155,5 +193,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The use cases and jobs, for the process entry (reconciler) and tests. */
     services: AppServices;
+    /** The series GET /metrics exposes. */
+    metrics: ServiceMetrics;
+  }
+  interface FastifyRequest {
+    /** The caller's W3C trace context (traceparent), when it sent a valid one; passed on to the peers called for it. */
+    traceContext: TraceContext | null;
   }
 }

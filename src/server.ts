@@ -4,9 +4,7 @@ import { withDevelopmentDataKey } from './crypto/development-data-key.js';
 import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startService } from './service.js';
-
-/** How long a shutdown may take (in-flight requests finishing, the database closing) before the process exits regardless. */
-const SHUTDOWN_BOUND_MS = 10_000;
+import { closeOnSignals } from './shutdown.js';
 
 /** Process entry: config (and, in development, its secret) → service → graceful close on SIGINT/SIGTERM. */
 async function main() {
@@ -22,7 +20,7 @@ async function main() {
     throw error;
   }
 
-  const service = await startService(config);
+  const service = await startService(config, { developmentSecret: developmentSecret !== null });
   if (developmentSecret) {
     service.app.log.warn(
       { file: developmentSecret.file, created: developmentSecret.created },
@@ -30,26 +28,8 @@ async function main() {
     );
   }
 
-  let closing = false;
-  const close = (signal: string) => {
-    // One shutdown, whoever signals (a terminal's Ctrl-C reaches npm and the server both).
-    if (closing) return;
-    closing = true;
-    // Armed first: whatever happens next (a close that hangs or throws, a log line to a terminal
-    // that is gone), the process is gone within the bound.
-    setTimeout(() => process.exit(1), SHUTDOWN_BOUND_MS).unref();
-    try {
-      service.app.log.info({ signal }, 'shutting down');
-    } catch {
-      // Nowhere to log to any more; shut down all the same.
-    }
-    service.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => close('SIGINT'));
-  process.on('SIGTERM', () => close('SIGTERM'));
+  // SIGTERM/SIGINT: not ready, drain, finish in-flight requests, close, exit (see src/shutdown.ts).
+  closeOnSignals(service, config.shutdown);
 
   // The port really bound (PORT=0 picks a free one).
   const address = service.app.server.address() as AddressInfo;

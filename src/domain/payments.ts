@@ -39,6 +39,8 @@ export interface BrowserPaymentInput {
 export interface RequestContext {
   requestKey?: string | undefined;
   bearerToken?: string | undefined;
+  /** The caller's W3C traceparent, carried to the payment's notification. */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ export class PaymentService {
     const inserted = await this.payments.insertPending({
       id,
       notifyToken: this.forwardedToken(id, input.orderId, context),
+      traceparent: context.traceparent ?? null,
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,
@@ -158,6 +161,7 @@ export class PaymentService {
     const inserted = await this.payments.insertPending({
       id,
       notifyToken: this.forwardedToken(id, input.orderId, context),
+      traceparent: context.traceparent ?? null,
       processor: this.processor.name,
       customerId: customer.id,
       paymentMethodId: null,

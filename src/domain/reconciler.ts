@@ -44,6 +44,9 @@ export interface ReconcileReport {
 export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<ReconcileReport> | null = null;
+  private stopping = false;
+  /** Told of every pass's report (null: the pass threw), for the metrics. */
+  private readonly listeners: Array<(report: ReconcileReport | null) => void> = [];
 
   constructor(
     private readonly payments: PaymentService,
@@ -58,10 +61,24 @@ export class Reconciler {
 
   /** One full pass; concurrent calls in one process share the pass already running. */
   runOnce(): Promise<ReconcileReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
+    const tell = (report: ReconcileReport | null) => this.listeners.forEach((listener) => listener(report));
+    this.running ??= this.pass()
+      .then(
+        (report) => (tell(report), report),
+        (error: unknown) => {
+          tell(null);
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
+  }
+
+  /** Calls `listener` after each pass with its report, or null when the pass failed. */
+  onPass(listener: (report: ReconcileReport | null) => void): void {
+    this.listeners.push(listener);
   }
 
   start(intervalMs: number): void {
@@ -71,7 +88,9 @@ export class Reconciler {
     this.timer.unref();
   }
 
+  /** Stops after the row in hand (a shutdown): what is left is claimed again by the next pass, here or elsewhere. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
@@ -110,9 +129,12 @@ export class Reconciler {
     const seen = new Set<string>();
     const counts = { resolved: 0, failed: 0 };
     for (;;) {
+      if (this.stopping) return counts;
       const batch = (await claim(this.options.batchSize)).filter((row) => !seen.has(row.id));
       if (batch.length === 0) return counts;
       for (const row of batch) {
+        // The rest of the batch stays leased until its lease ends, then any instance takes it.
+        if (this.stopping) return counts;
         seen.add(row.id);
         try {
           await resolve(row);

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { forwardedTokenContext } from '../domain/order-notifications.js';
 import type { Logger } from '../domain/processor-errors.js';
+import { childTraceparent } from '../observability/trace-context.js';
 import type { OrderServiceAnswer, OrderServiceClient } from '../peers/order-service.js';
 import type { ServiceTokenSource } from '../peers/service-token.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox-repository.js';
@@ -141,16 +142,18 @@ export class OutboxRelay {
    */
   private async send(entry: OutboxEntry): Promise<OrderServiceAnswer> {
     const forwarded = entry.sealedToken ? this.cipher.decrypt(entry.sealedToken, forwardedTokenContext(entry.paymentId)) : null;
+    // The trace of the request that made the payment goes on to the Order Service's side of it.
+    const headers: Record<string, string> = entry.traceparent ? { traceparent: childTraceparent(entry.traceparent) } : {};
     if (forwarded !== null && !expiresSoon(forwarded)) {
-      const answer = await this.orderService.updateStatus(entry.payload, forwarded);
+      const answer = await this.orderService.updateStatus(entry.payload, forwarded, headers);
       if (answer.kind !== 'unauthorized' || !this.serviceTokens) return answer;
     }
-    if (!this.serviceTokens) return this.orderService.updateStatus(entry.payload, forwarded);
-    const answer = await this.orderService.updateStatus(entry.payload, await this.serviceTokens.token());
+    if (!this.serviceTokens) return this.orderService.updateStatus(entry.payload, forwarded, headers);
+    const answer = await this.orderService.updateStatus(entry.payload, await this.serviceTokens.token(), headers);
     if (answer.kind !== 'unauthorized') return answer;
     // A cached token the Auth Service has since revoked or rotated: one fresh token, once.
     this.serviceTokens.invalidate();
-    return this.orderService.updateStatus(entry.payload, await this.serviceTokens.token());
+    return this.orderService.updateStatus(entry.payload, await this.serviceTokens.token(), headers);
   }
 
   /**

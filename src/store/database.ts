@@ -20,6 +20,15 @@ export interface Database extends Queryable {
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The connection pool as the metrics show it; absent on a wrapper that does not know. */
+  stats?(): PoolStats;
+}
+
+/** Connections open, those idle among them, and the queries waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export type DatabaseOptions =
@@ -97,6 +106,10 @@ class PostgresDatabase implements Database {
   async close() {
     await this.pool.end();
   }
+
+  stats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
 }
 
 async function pgQuery<R>(
@@ -142,6 +155,11 @@ class PgliteDatabase implements Database {
 
   async close() {
     await this.db.close();
+  }
+
+  // One connection, always open; PGlite queues what waits for it internally and does not say how much.
+  stats(): PoolStats {
+    return { total: 1, idle: 1, waiting: 0 };
   }
 }
 

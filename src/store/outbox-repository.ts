@@ -13,6 +13,8 @@ export interface OutboxEntry {
   payload: { orderId: string; status: string };
   /** The forwarded bearer token, sealed; null once delivered or dead, or when there was none. */
   sealedToken: string | null;
+  /** The W3C traceparent of the request that made the payment; null without one. */
+  traceparent: string | null;
   status: OutboxStatus;
   attempts: number;
   nextAttemptAt: Date;
@@ -28,6 +30,7 @@ interface OutboxRow {
   payment_id: string;
   payload: { orderId: string; status: string };
   auth_token: string | null;
+  traceparent?: string | null;
   status: OutboxStatus;
   attempts: number;
   next_attempt_at: Date;
@@ -43,6 +46,7 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
   paymentId: row.payment_id,
   payload: row.payload,
   sealedToken: row.auth_token,
+  traceparent: row.traceparent ?? null,
   status: row.status,
   attempts: row.attempts,
   nextAttemptAt: row.next_attempt_at,

@@ -92,6 +92,8 @@ export interface NewPayment {
   returnUrl: string | null;
   /** The creating request's bearer token, sealed, for the Order Service; null when nothing is to be forwarded. */
   notifyToken?: string | null;
+  /** The creating request's W3C traceparent, passed on with its notification; null without one. */
+  traceparent?: string | null;
 }
 
 /**
@@ -170,12 +172,13 @@ export class PaymentsRepository {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                                 status, description, return_url, notify_token)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11)`,
+                                 status, description, return_url, notify_token, traceparent)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12)`,
           [
             payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
             payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
             this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
+            payment.traceparent ?? null,
           ],
         );
         await insertEvent(tx, payment.id, null, 'unknown', 'request');
@@ -295,8 +298,8 @@ export class PaymentsRepository {
     let queued = false;
     if (status !== null) {
       const { rows } = await tx.query(
-        `INSERT INTO outbox (event, order_id, payment_id, payload, auth_token)
-         SELECT $2, p.order_id, p.id, jsonb_build_object('orderId', p.order_id, 'status', $3::text), p.notify_token
+        `INSERT INTO outbox (event, order_id, payment_id, payload, auth_token, traceparent)
+         SELECT $2, p.order_id, p.id, jsonb_build_object('orderId', p.order_id, 'status', $3::text), p.notify_token, p.traceparent
          FROM payments p
          WHERE p.id = $1 AND p.order_id IS NOT NULL
            AND ($2 <> 'payment_succeeded' OR NOT EXISTS (

@@ -8,6 +8,8 @@ export interface OrderServiceCall {
   status: unknown;
   body: unknown;
   authorization: string | undefined;
+  /** The W3C trace context the call carried. */
+  traceparent: string | undefined;
   /** What the stub answered. */
   answer: number;
   /** True when the answer reached the caller: a call whose caller hung up first did not happen. */
@@ -110,7 +112,8 @@ export class OrderServiceStub {
     }
     const behaviour = this.script.shift() ?? this.behaviour;
     const call: OrderServiceCall = {
-      orderId: body?.orderId, status: body?.status, body, authorization: req.headers.authorization, answer: 0, answered: false, at: Date.now(),
+      orderId: body?.orderId, status: body?.status, body, authorization: req.headers.authorization,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined, answer: 0, answered: false, at: Date.now(),
     };
     this.calls.push(call);
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+/** What production needs besides authentication: a real processor and a real database. */
+const REAL_PARTS = { PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: 'sk_live_abc123', DATABASE_URL: 'postgres://app:pw@db.internal:5432/payments' };
+
 describe('configuration', () => {
   it('has defaults that serve on the embedded database, port 9000', () => {
     const config = loadConfig({});
@@ -147,8 +150,58 @@ describe('configuration', () => {
           (e: unknown) => e instanceof ConfigError && /^Authentication is not configured: set JWT_SECRET .* and\/or JWKS_URL/.test(e.message) && !e.message.includes('\n'),
         );
       }
-      assert.ok(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'http://auth/jwks' }).auth.required);
+      assert.ok(loadConfig({ NODE_ENV: 'production', JWKS_URL: 'http://auth/jwks', ...REAL_PARTS }).auth.required);
       assert.equal(loadConfig({}).auth.required, false);
+    });
+  });
+
+  describe('production never runs on make-believe', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length', ...REAL_PARTS };
+    const refusal = (env: Record<string, string | undefined>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(!error.message.includes('\n'), 'one line');
+        return error.message;
+      }
+      return assert.fail('expected a refusal');
+    };
+
+    it('refuses the simulated processor, naming what to set and the way out', () => {
+      const message = refusal({ ...production, PAYMENT_PROCESSOR: 'simulated', STRIPE_SECRET_KEY: undefined });
+      assert.match(message, /^Refusing to start with NODE_ENV=production: set PAYMENT_PROCESSOR=stripe with STRIPE_SECRET_KEY .*ALLOW_SIMULATED_PROCESSOR=true/);
+      assert.doesNotMatch(message, /DATABASE_URL/);
+    });
+
+    it('refuses the embedded database', () => {
+      const message = refusal({ ...production, DATABASE_URL: undefined });
+      assert.match(message, /^Refusing to start with NODE_ENV=production: set DATABASE_URL .*ALLOW_EMBEDDED_DATABASE=true/);
+      assert.doesNotMatch(message, /PAYMENT_PROCESSOR/);
+    });
+
+    it('names both in the same line when both are missing', () => {
+      assert.match(refusal({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length' }), /PAYMENT_PROCESSOR=stripe .* and DATABASE_URL/);
+    });
+
+    it('starts on each when explicitly allowed, with a warning to log', () => {
+      const staging = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length', ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true' });
+      assert.equal(staging.paymentProcessor, 'simulated');
+      assert.equal(staging.productionWarnings.length, 2);
+      assert.match(staging.productionWarnings.join('\n'), /ALLOW_SIMULATED_PROCESSOR=true[^\n]*\n.*ALLOW_EMBEDDED_DATABASE=true/);
+      assert.deepEqual(loadConfig(production).productionWarnings, []);
+    });
+
+    it('leaves development and test alone', () => {
+      assert.deepEqual(loadConfig({}).productionWarnings, []);
+      assert.deepEqual(loadConfig({ NODE_ENV: 'test' }).productionWarnings, []);
+    });
+
+    it('drains 5 s in production and not at all at a terminal, unless told', () => {
+      assert.deepEqual(loadConfig(production).shutdown, { drainMs: 5000, timeoutMs: 30_000 });
+      assert.deepEqual(loadConfig({}).shutdown, { drainMs: 0, timeoutMs: 30_000 });
+      assert.equal(loadConfig({ SHUTDOWN_DRAIN_MS: '250' }).shutdown.drainMs, 250);
+      assert.match(refusal({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN must be a string of at least 16 characters \(got 5 characters\)/);
     });
   });
 });

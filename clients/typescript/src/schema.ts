@@ -26,7 +26,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready: the database answers */
+        /** Ready: started, not shutting down, and the database answers */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -60,7 +60,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready: the database answers */
+        /** Ready: started, not shutting down, and the database answers */
         get: operations["getPaymentReadiness"];
         put?: never;
         post?: never;

@@ -21,6 +21,8 @@ export interface IdempotencyOptions {
   leaseMs: number;
   /** How long a retry waits for the first request to finish before answering 409. */
   waitMs: number;
+  /** Told of each replayed answer and each 409 in progress (the metrics). */
+  observe?: { replayed(): void; inProgress(): void };
 }
 
 const POLL_MS = 25;
@@ -116,8 +118,10 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
           `Idempotency-Key "${key}" was first used with other parameters; use a new key for a different request`,
         );
       case 'in_progress':
+        options.observe?.inProgress();
         throw new AppError('idempotency_in_progress', `A request with Idempotency-Key "${key}" is still being processed; retry later`);
       case 'completed':
+        options.observe?.replayed();
         return reply
           .status(claim.status)
           .header('content-type', 'application/json; charset=utf-8')

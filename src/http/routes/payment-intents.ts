@@ -67,7 +67,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
     },
     async (request) => {
       const body = request.body;
-      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken };
+      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent };
       const paymentMethodId = body.paymentMethodId;
       if (paymentMethodId === undefined && body.returnUrl !== undefined) {
         throw new AppError('validation_failed', 'returnUrl goes with paymentMethodId; in the browser-confirmed flow Stripe.js takes the return URL when it confirms', {

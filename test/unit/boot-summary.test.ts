@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { bootSummary, stripeMode } from '../../src/observability/boot-summary.js';
+
+describe('the boot summary line', () => {
+  it('names the environment, processor and its mode, database host without credentials, auth and notifications', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-length',
+      PAYMENT_PROCESSOR: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_live_secretpart',
+      DATABASE_URL: 'postgres://app:hunter2@db.internal:6432/payments',
+      ORDER_SERVICE_URL: 'http://order-service:80/order',
+      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    const { message, fields } = bootSummary(config, false);
+    assert.equal(
+      message,
+      'boot: environment production, processor stripe (live mode), database postgresql db.internal:6432/payments, auth required: user tokens, notifications on',
+    );
+    assert.equal(fields.environment, 'production');
+    const text = JSON.stringify({ message, fields });
+    for (const secret of ['hunter2', 'secretpart', 'a-production-secret']) assert.ok(!text.includes(secret), `no ${secret}`);
+  });
+
+  it('says simulated, embedded, development secret and off in development', () => {
+    const { message } = bootSummary(loadConfig({ DATA_DIR: '/tmp/x' }), true);
+    assert.equal(message, 'boot: environment development, processor simulated, database embedded (/tmp/x), auth development secret, notifications off');
+  });
+
+  it('tells live from test keys by their prefix', () => {
+    assert.deepEqual(['sk_live_1', 'rk_live_1', 'sk_test_1', 'rk_test_1', 'sk_abc'].map(stripeMode), ['live', 'live', 'test', 'test', 'unknown']);
+  });
+});
