@@ -34,6 +34,8 @@ import { refundRoutes } from './http/routes/refunds.js';
 import { simulatedChallengeRoutes } from './http/routes/simulated-3ds.js';
 import { simulatedConfirmRoutes } from './http/routes/simulated-confirm.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { deliveryEventRoutes } from './http/routes/delivery-events.js';
+import { deliveryFeeRoutes } from './http/routes/delivery-fees.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
@@ -41,6 +43,8 @@ import type { Database } from './store/database.js';
 export interface AppDeps {
   db: Database;
   processor: PaymentProcessor;
+  /** The clock of payments, quotes and the authorization watchdog (tests move it); default: the system's. */
+  now?: () => Date;
 }
 
 export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
@@ -96,7 +100,7 @@ export async function buildApp(
   installRequestScreening(app);
   const throttle = await installRateLimits(app, config.rateLimit);
 
-  const services = createServices(deps.db, deps.processor, contextualLogger(app.log), config);
+  const services = createServices(deps.db, deps.processor, contextualLogger(app.log), config, deps.now);
   app.decorate('services', services);
   // Before the docs and the routes, so that every route they add is guarded or declared open.
   installAuth(app, {
@@ -124,6 +128,8 @@ export async function buildApp(
   await app.register(adminOutboxRoutes, { services });
   await app.register(adminAuditRoutes, { auditLog });
   await app.register(webhookRoutes, { services, bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(deliveryFeeRoutes, { services });
+  await app.register(deliveryEventRoutes, { services });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   // Likewise Stripe.js's confirmation of a browser-confirmed payment, for the simulated processor only.
@@ -140,6 +146,7 @@ export async function buildApp(
   app.addHook('onClose', async () => {
     await services.reconciler.stop();
     await services.relay?.stop();
+    await services.authorizationWatchdog.stop();
   });
   // Events already answered are processed before the database goes; the reconciler takes any left.
   app.addHook('onClose', () => services.webhooks.stop());

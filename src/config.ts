@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
+import { DELIVERY_ENV, deliveryConfig, type DeliveryConfig } from './config-delivery.js';
 import { NOTIFICATIONS_ENV, notificationsConfig, type NotificationsConfig } from './config-notifications.js';
 import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
 import { WEBHOOK_ENV, webhookConfig, type WebhookConfig } from './config-webhooks.js';
@@ -156,11 +157,12 @@ export const EnvSchema = Type.Object({
   ...WEBHOOK_ENV,
   ...PERIMETER_ENV,
   ...NOTIFICATIONS_ENV,
+  ...DELIVERY_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
 
-export interface Config extends PerimeterConfig, NotificationsConfig {
+export interface Config extends PerimeterConfig, NotificationsConfig, DeliveryConfig {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
@@ -329,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: webhookConfig(e, fail),
     ...perimeterConfig(e, fail),
     ...notificationsConfig(e, e.NODE_ENV === 'production', fail),
+    ...deliveryConfig(e, fail),
   };
 }
 

@@ -56,6 +56,7 @@ export async function startService(
   const budget = new Promise<false>((resolve) => setTimeout(() => resolve(false), BOOT_RECONCILE_BUDGET_MS).unref());
   if (!(await Promise.race([boot, budget]))) app.log.warn('boot reconciliation goes on in the background');
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
+  app.services.authorizationWatchdog.start(config.delivery.watchIntervalMs);
   const relay = app.services.relay;
   if (relay && config.notifications) {
     // What an earlier run left queued goes out now; then every commit kicks the relay, and the sweep catches the rest.

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } from '../processors/processor.js';
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
@@ -10,6 +11,7 @@ import { answerFor, declined, orderAlreadyPaid, outcomeUnknown, paymentIntentNot
 import { awaitsBrowser, awaitsCustomer, needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
 import { creationKey, findCreatedIntent, paymentIntentRequest } from './payment-requests.js';
 import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
+import { NO_TERMS, type PaymentTerms, type PaymentTermsPolicy } from './payment-terms.js';
 import { toAppError, type Logger } from './processor-errors.js';
 import { processorKey } from './processor-keys.js';
 
@@ -22,6 +24,10 @@ export interface CreatePaymentInput {
   description?: string | undefined;
   returnUrl?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
+  /** The delivery fee quote the amount must equal (POST /payment/delivery-fee). */
+  quoteId?: string | undefined;
+  /** "delivery": with captureMethod manual, captured when the order's delivery is reported. */
+  captureOn?: 'delivery' | undefined;
 }
 
 /** Stripe's browser-confirmed flow: no card yet; Stripe.js confirms the intent with its client secret. */
@@ -32,12 +38,18 @@ export interface BrowserPaymentInput {
   orderId?: string | undefined;
   description?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
+  /** The delivery fee quote the amount must equal (POST /payment/delivery-fee). */
+  quoteId?: string | undefined;
+  /** "delivery": with captureMethod manual, captured when the order's delivery is reported. */
+  captureOn?: 'delivery' | undefined;
 }
 
 /** Who asks: the caller's idempotency key (scoped to the caller), and the bearer token to forward to the Order Service. */
 export interface RequestContext {
   requestKey?: string | undefined;
   bearerToken?: string | undefined;
+  /** Who calls: REQUIRE_QUOTE holds customers to a quote. */
+  principal?: Principal | null | undefined;
 }
 
 /**
@@ -59,6 +71,8 @@ export class PaymentService {
     private readonly now: () => Date = () => new Date(),
     /** Seals the paying request's token for the Order Service's notification; null when notifications are off. */
     private readonly sealForwardedToken: ((paymentId: string, token: string) => string) | null = null,
+    /** Quotes and capture on delivery (src/domain/deliveries.ts); null: no such terms. */
+    private readonly terms: PaymentTermsPolicy | null = null,
   ) {}
 
   /**
@@ -78,6 +92,7 @@ export class PaymentService {
         { param: 'orderId' },
       );
     }
+    const terms = await this.termsOf(input, amount, currency, input.captureMethod ?? 'automatic', context);
     const customer = await this.customers.getByCustomerId(input.customerId);
     const card = await this.cards.get(input.paymentMethodId);
     if (card && card.customerId !== customer.id) {
@@ -97,6 +112,7 @@ export class PaymentService {
       captureMethod: input.captureMethod ?? 'automatic',
       description: input.description ?? null,
       returnUrl: input.returnUrl ?? null,
+      ...terms,
     });
     if ('heldBy' in inserted) {
       // A holder waiting for the customer may have moved on at the processor (3-D Secure failed or
@@ -145,6 +161,7 @@ export class PaymentService {
         { param: 'orderId' },
       );
     }
+    const terms = await this.termsOf(input, amount, currency, captureMethod, context);
     const customer = await this.customers.getByCustomerId(input.customerId);
     const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
     const inserted = await this.payments.insertPending({
@@ -159,6 +176,7 @@ export class PaymentService {
       captureMethod,
       description: input.description ?? null,
       returnUrl: null,
+      ...terms,
     });
     const sameRequest = (p: Payment) =>
       p.amount === amount && p.currency === currency && p.customerId === customer.id && p.captureMethod === captureMethod &&
@@ -179,6 +197,12 @@ export class PaymentService {
     }
     const created = await this.confirm(inserted.payment, 'request');
     return awaitsBrowser(created) ? created : answerFor(created);
+  }
+
+  /** The quote and capture terms of a new payment, checked before its row is written. */
+  private termsOf(input: CreatePaymentInput | BrowserPaymentInput, amount: number, currency: string, captureMethod: CaptureMethod, context: RequestContext): Promise<PaymentTerms> {
+    if (!this.terms) return Promise.resolve(NO_TERMS);
+    return this.terms.termsFor({ quoteId: input.quoteId, captureOn: input.captureOn, captureMethod, orderId: input.orderId ?? null, amount, currency, principal: context.principal });
   }
 
   /** The paying request's token, sealed for the Order Service's notification; null when there is none to forward. */
@@ -234,9 +258,10 @@ export class PaymentService {
   }
 
   /** Captures all (or `amount` of) an authorization. */
-  async capture(paymentIntentId: string, amount: number | undefined): Promise<Payment> {
+  async capture(paymentIntentId: string, amount: number | undefined, context: RequestContext = {}): Promise<Payment> {
     const payment = await this.current(paymentIntentId);
     assertOperationAllowed('capture', payment.status);
+    await this.terms?.assertCapturable(payment, context.bearerToken);
     if (amount !== undefined) {
       assertAmount(amount, payment.currency);
       if (amount > payment.amountCapturable) {

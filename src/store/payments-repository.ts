@@ -86,6 +86,10 @@ export interface NewPayment {
   returnUrl: string | null;
   /** The creating request's bearer token, sealed, for the Order Service; null when nothing is to be forwarded. */
   notifyToken?: string | null;
+  /** Its delivery terms (migration 013): the quote it pays, the breakdown charged, capture on delivery. */
+  quoteId?: string | null;
+  quoteBreakdown?: Record<string, unknown> | null;
+  captureOn?: 'delivery' | null;
 }
 
 /**
@@ -160,12 +164,13 @@ export class PaymentsRepository {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                                 status, description, return_url, notify_token)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11)`,
+                                 status, description, return_url, notify_token, quote_id, quote_breakdown, capture_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14)`,
           [
             payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
             payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
             this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
+            payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
           ],
         );
         await insertEvent(tx, payment.id, null, 'unknown', 'request');
