@@ -28,6 +28,9 @@ describe('fares: the platform rule in integer minor units', () => {
     assert.deepEqual(fare(3.2, 'BIKE'), { cost: 2560, tax: 384, total: 2944, riderCommission: 640 });
     assert.deepEqual(fare(12.75, 'CAR'), { cost: 17850, tax: 2678, total: 20528, riderCommission: 6375 });
     assert.deepEqual(fare(0.005, 'TRUCK'), { cost: 10, tax: 2, total: 12, riderCommission: 5 });
+    // The README's three worked examples, beside the platform's own rule.
+    for (const [km, vehicle] of [[3.2, 'BIKE'], [0.05, 'CAR'], [12.345, 'TRUCK']] as const) assert.deepEqual(fare(km, vehicle), platformRule(km, vehicle));
+    assert.deepEqual(fare(12.345, 'TRUCK'), { cost: 24690, tax: 3704, total: 28394, riderCommission: 12345 });
   });
 
   it('rounds half a cent up, once per line, from the exact product (0.005 km steps)', () => {
