@@ -110,8 +110,15 @@ export class DeliveryService {
     if (input.status === DELIVERED || input.status === CANCELLED) {
       // Acted on by the payment's state, not the event's novelty: a repeated event retries a capture that failed.
       if (payment.status === 'requires_capture' || payment.status === 'unknown' || payment.pendingOperation !== null) {
-        payment = input.status === DELIVERED ? await this.payments.capture(paymentId, undefined, { bearerToken: callerToken }) : await this.payments.cancel(paymentId);
-        action = input.status === DELIVERED ? 'captured' : 'released';
+        try {
+          payment = input.status === DELIVERED ? await this.payments.capture(paymentId, undefined, { bearerToken: callerToken }) : await this.payments.cancel(paymentId);
+          action = input.status === DELIVERED ? 'captured' : 'released';
+        } catch (error) {
+          // The same event delivered twice at once: the other request is capturing (or has captured) it.
+          if (!(error instanceof AppError && error.code === 'invalid_state')) throw error;
+          payment = await this.payments.get(paymentId);
+          action = 'already_settled';
+        }
       } else {
         action = 'already_settled';
       }

@@ -115,6 +115,21 @@ describe('capture after delivery, end to end over HTTP', () => {
     assert.deepEqual(orders.received().filter((c) => c.orderId === orderId).map((c) => c.status), ['PAYMENT RECEIVED']);
     const { rows } = await t.db.query<{ n: string }>('SELECT count(*)::text AS n FROM delivery_events WHERE order_id = $1', [orderId]);
     assert.equal(rows[0]!.n, '2');
+    // Each report is in the audit log, with the order client as the actor.
+    const audited = await t.db.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'delivery.event' AND target->>'order_id' = $1`, [orderId]);
+    assert.equal(audited.rows.length, 3);
+    assert.equal(audited.rows[0]!.actor, 'microservice_order_client');
+  });
+
+  it('takes the same DELIVERED event twice at once as one capture', async () => {
+    const { orderId, id } = await authorizeForDelivery();
+    const answers = await Promise.all([event(orderId, 'DELIVERED'), event(orderId, 'DELIVERED')]);
+    assert.deepEqual(answers.map((a) => a.status), [200, 200], JSON.stringify(answers.map((a) => a.body)));
+    // One of them captured; the other found it captured, or being captured, and says so.
+    assert.ok(answers.every((a) => ['captured', 'already_settled'].includes(a.body.data.action)));
+    assert.ok(answers.some((a) => a.body.data.action === 'captured'));
+    assert.deepEqual(await atProcessor(t, id), { status: 'succeeded', amount_received: 2944, amount_capturable: 0 });
+    assert.equal((await t.api.get(`/payment/payment-intent/${id}`)).body.data.status, 'succeeded');
   });
 
   it('CANCELLED releases the authorization, and the Order Service hears of it', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decimalOf, DEFAULT_FARE_TABLE, parseFareTable, quoteFare } from '../../src/domain/fares.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 
 /**
@@ -79,6 +80,14 @@ describe('fares: the platform rule in integer minor units', () => {
     assert.throws(() => parseFareTable('{"taxRate": 0.15, "currencies": {"usd": {"vehicles": {"SCOOTER": {"ratePerKm": 8}}}}}'), /SCOOTER is not a vehicle type/);
     const walk = parseFareTable('{"taxRate": "0.15", "currencies": {"usd": {"vehicles": {"WALK": {"ratePerKm": 300, "riderCommissionPerKm": 100}}}}}');
     assert.deepEqual(fare(2, 'WALK', 'usd', walk), { cost: 600, tax: 90, total: 690, riderCommission: 200 });
+  });
+
+  it('validates FARE_TABLE at boot, and defaults to the platform rule', () => {
+    const env = { NODE_ENV: 'test', JWT_SECRET: 'a-test-secret-of-enough-length' } as const;
+    assert.deepEqual(loadConfig(env).delivery.fareTable, DEFAULT_FARE_TABLE);
+    assert.throws(() => loadConfig({ ...env, FARE_TABLE: '{"taxRate": 0.15}' }), (error: Error) => error instanceof ConfigError && /^Invalid configuration: FARE_TABLE: currencies/.test(error.message));
+    const config = loadConfig({ ...env, QUOTE_TTL_SECONDS: '60', REQUIRE_QUOTE: 'true', DISTANCE_CACHE_SECONDS: '0' }).delivery;
+    assert.deepEqual([config.quoteTtlMs, config.requireQuote, config.distanceCacheMs, config.locationServiceUrl], [60_000, true, 0, null]);
   });
 
   it('agrees with the platform rule to the cent for random distances and vehicles (property)', () => {
