@@ -119,7 +119,7 @@ export class DeliveryService {
           payment = await this.payments.get(paymentId);
           action = 'already_settled';
         }
-      } else {
+      } else if (payment.status === 'succeeded' || payment.status === 'canceled') {
         action = 'already_settled';
       }
     }

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { LocationServiceClient, TripDistance } from '../peers/location-service.js';
 import { unavailable } from '../peers/location-service.js';
 import type { Quote, QuotesRepository } from '../store/quotes-repository.js';
-import { decimalText, quoteFare, type FareTable } from './fares.js';
+import { decimalText, MAX_DISTANCE_KM, quoteFare, type FareTable } from './fares.js';
 import { formatAmount, normalizeCurrency } from './money.js';
 
 /** A quote request: the addresses (the Location Service measures the trip) or a distance the caller knows. */
@@ -122,6 +122,9 @@ export class QuoteService {
     const now = this.now().getTime();
     if (cached && cached.until > now) return cached.trip;
     const trip = await this.location.matrix(fromAddress, toAddress, await this.peerToken(callerToken));
+    if (trip.distanceKm > MAX_DISTANCE_KM) {
+      throw unavailable(`The Location Service answered a distance of ${trip.distanceKm} km, more than any trip (${MAX_DISTANCE_KM} km); no fee is quoted from it`);
+    }
     if (this.settings.distanceCacheMs > 0) {
       this.distances.delete(key);
       if (this.distances.size >= CACHE_ENTRIES) this.distances.delete(this.distances.keys().next().value!);

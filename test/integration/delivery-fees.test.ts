@@ -99,6 +99,7 @@ describe('delivery fee quotes over the Location Service', () => {
       [{ kind: 'body', body: { distanceKm: -3 } }, /no usable distance \(distanceKm -3\)/],
       [{ kind: 'body', body: { distanceKm: '3.2' } }, /no usable distance/],
       [{ kind: 'body', body: [] }, /no usable distance \(distanceKm missing\)/],
+      [{ kind: 'body', body: { distanceKm: 1e9 } }, /a distance of 1000000000 km, more than any trip/],
     ];
     for (const [behaviour, message] of cases) {
       location.behaviour = behaviour;
