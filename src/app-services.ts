@@ -14,6 +14,7 @@ import { QuotesRepository } from './store/quotes-repository.js';
 import { OrderServiceClient } from './peers/order-service.js';
 import { ServiceTokenSource } from './peers/service-token.js';
 import { CustomerService } from './domain/customers.js';
+import { SupersededPaymentService } from './domain/given-up-payments.js';
 import { PaymentMethodService } from './domain/payment-methods.js';
 import { PaymentService } from './domain/payments.js';
 import type { Logger } from './domain/processor-errors.js';
@@ -90,6 +91,8 @@ export function createServices(
   const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger, now, sealForwardedToken, terms);
   const deliveries = new DeliveryService(payments, deliveriesRepository, logger, now);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
+  const superseded = new SupersededPaymentService(payments, refunds, logger);
+  payments.whenSuperseded((payment) => superseded.settle(payment));
   const webhooks = new WebhookService(
     { events: new WebhookEventsRepository(db), payments, paymentsRepository, refunds, processor, codec: stripeWebhookCodec, logger },
     { secrets: webhookSecrets(config), leaseMs: config.reconciler.leaseMs },

@@ -59,6 +59,11 @@ export interface Payment {
   operationAttempt: number;
   /** Counts creations sent with a fresh key after the key of the one before only replayed a stored failure. */
   createAttempt: number;
+  /**
+   * The payment that held the order when this one went live at the processor after the service had
+   * given up on it: this one is then settled (refunded or canceled), never the order's payment.
+   */
+  supersededBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -2,11 +2,14 @@ import { AppError } from '../errors.js';
 import type { Payment } from './models.js';
 
 /**
- * How a creation is answered, fresh or resumed: a decline is 402, a creation the processor refused
- * is the refusal again, an outcome still unknown is 503; anything else is the payment.
+ * How a creation is answered, fresh or resumed: a decline is 402 (its intent canceled since, or
+ * not), a creation the processor refused is the refusal again, an outcome still unknown is 503;
+ * anything else is the payment.
  */
 export function answerFor(payment: Payment): Payment {
-  if (payment.status === 'requires_payment_method' && payment.failureMessage) throw declined(payment);
+  // A decline stays a decline once the service has canceled the intent it left open at the processor.
+  const failedAttempt = payment.status === 'requires_payment_method' || (payment.status === 'canceled' && payment.processorPaymentIntentId !== null);
+  if (failedAttempt && payment.failureMessage) throw declined(payment);
   if (payment.status === 'canceled' && payment.processorPaymentIntentId === null && payment.failureCode) {
     const missing = payment.failureCode === 'not_found' || payment.failureCode === 'resource_missing';
     throw new AppError(missing ? 'payment_method_not_found' : 'processor_invalid_request', payment.failureMessage ?? 'The processor refused this payment');

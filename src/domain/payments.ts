@@ -4,6 +4,7 @@ import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } fr
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
 import type { ListCursor, PaymentEventSource, PaymentFilter, PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
 import type { CustomerService } from './customers.js';
+import { isGivenUp, keepingFailure, needsSettling } from './given-up-payments.js';
 import { isUuid, rowIdFor } from './ids.js';
 import type { CaptureMethod, Payment } from './models.js';
 import { assertAmount, assertChargeAmount, formatAmount, normalizeCurrency } from './money.js';
@@ -62,6 +63,8 @@ export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
 const ABANDON_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export class PaymentService {
+  private settleSuperseded: ((payment: Payment) => Promise<unknown>) | null = null;
+
   constructor(
     private readonly customers: CustomerService,
     private readonly cards: PaymentMethodsRepository,
@@ -74,6 +77,11 @@ export class PaymentService {
     /** Quotes and capture on delivery (src/domain/deliveries.ts); null: no such terms. */
     private readonly terms: PaymentTermsPolicy | null = null,
   ) {}
+
+  /** Who settles a payment recorded as superseded (refunds a late success): the services wire it, the refund service being built on this one. */
+  whenSuperseded(settle: (payment: Payment) => Promise<unknown>): void {
+    this.settleSuperseded = settle;
+  }
 
   /**
    * Charges a customer's card: validate, write the payment (status `unknown`), call the processor
@@ -261,6 +269,12 @@ export class PaymentService {
   async capture(paymentIntentId: string, amount: number | undefined, context: RequestContext = {}): Promise<Payment> {
     const payment = await this.current(paymentIntentId);
     assertOperationAllowed('capture', payment.status);
+    if (payment.supersededBy !== null) {
+      // Its order is paid by another payment: capturing it would charge the order twice.
+      throw new AppError('invalid_state', `Payment ${paymentIntentId} was superseded by another payment of its order; it is released, never captured`, {
+        status: payment.status,
+      });
+    }
     await this.terms?.assertCapturable(payment, context.bearerToken);
     if (amount !== undefined) {
       assertAmount(amount, payment.currency);
@@ -293,11 +307,19 @@ export class PaymentService {
       if (payment.pendingOperation !== null) {
         return await this.operate(payment, payment.pendingOperation, payment.pendingAmount, source, true);
       }
+      if (needsSettling(payment) && this.settleSuperseded) {
+        await this.settleSuperseded(payment);
+        return await this.get(payment.id);
+      }
       if (payment.status === 'requires_capture' && payment.captureBefore && payment.captureBefore <= this.now()) {
         return await this.operate(payment, 'cancel', null, 'expiry');
       }
       if (payment.processorPaymentIntentId !== null) {
         const latest = await this.record(payment, outcomeFromIntent(await this.processor.retrievePaymentIntent(payment.processorPaymentIntentId)), source);
+        // Given up on before and still open at the processor (a crash, or a cancel that failed): cancel it now.
+        if (payment.status === 'requires_payment_method' && isGivenUp(latest) && latest.pendingOperation === null) {
+          return await this.giveUp(latest);
+        }
         if (awaitsCustomer(latest) && this.now().getTime() - latest.createdAt.getTime() > ABANDON_AFTER_MS) {
           return await this.operate(latest, 'cancel', null, 'expiry');
         }
@@ -320,7 +342,12 @@ export class PaymentService {
     }
   }
 
-  /** Records an outcome through the transition table; a concurrent writer that got there first wins. */
+  /**
+   * Records an outcome through the transition table; a concurrent writer that got there first wins.
+   * A payment that has just been given up on (declined, 3-D Secure failed) is then canceled at the
+   * processor, and one just reported live after its order was paid by another is settled; both
+   * are best effort here, and finished by the reconciler when they fail.
+   */
   async record(payment: Payment, outcome: PaymentOutcome, source: PaymentEventSource): Promise<Payment> {
     const result = await this.payments.recordOutcome(payment.id, statusesThatCanBecome(outcome.status), outcome, source);
     if (!result.updated && result.payment.status !== outcome.status) {
@@ -329,7 +356,28 @@ export class PaymentService {
         'ignored a processor outcome the state machine does not allow',
       );
     }
-    return result.payment;
+    if (!result.updated || result.previous === result.payment.status) return result.payment;
+    return this.afterEntering(result.payment);
+  }
+
+  /** What a status just entered asks for: a given-up intent canceled at the processor, a superseded payment settled. */
+  private async afterEntering(payment: Payment): Promise<Payment> {
+    try {
+      if (needsSettling(payment) && this.settleSuperseded) {
+        await this.settleSuperseded(payment);
+        return await this.get(payment.id);
+      }
+      if (isGivenUp(payment) && payment.pendingOperation === null) return await this.giveUp(payment);
+    } catch (error) {
+      this.logger.warn({ err: error, paymentId: payment.id }, 'could not settle a payment given up on yet; the reconciler will');
+      return (await this.payments.findById(payment.id)) ?? payment;
+    }
+    return payment;
+  }
+
+  /** Cancels at the processor the intent of a payment the service gave up on, so that it can never be confirmed again. */
+  private giveUp(payment: Payment): Promise<Payment> {
+    return this.operate(payment, 'cancel', null, 'give_up');
   }
 
   /** The payment as it stands, resolved first if its outcome is not known. */
@@ -344,9 +392,13 @@ export class PaymentService {
     try {
       intent = await this.processor.createPaymentIntent(paymentIntentRequest(payment), creationKey(payment));
     } catch (error) {
-      if (error instanceof ProcessorError && error.replayedFailure) {
+      // A key that only replays a failure, or that the processor saw with other parameters (sent by
+      // an earlier version of the service, before a deploy changed the request): look the intent up.
+      if (error instanceof ProcessorError && (error.replayedFailure || error.kind === 'idempotency')) {
         const settled = await this.settleReplayedCreation(payment, source, freshKeyAlreadyTried);
         if (settled) return settled;
+        // Whether the processor made it is still not known: the row stays unknown, for the reconciler.
+        if (error.kind === 'idempotency') throw outcomeUnknown(payment);
       }
       throw await this.recordCreationFailure(payment, error, source);
     }
@@ -391,17 +443,24 @@ export class PaymentService {
     const processorId = payment.processorPaymentIntentId!;
     try {
       // Each attempt has its own key, so an attempt the processor refused never blocks the next.
-      const intent =
+      const outcome =
         operation === 'capture'
-          ? await this.processor.capturePaymentIntent(processorId, amount, processorKey('pi-capture', payment.id, attempt))
-          : await this.processor.cancelPaymentIntent(processorId, processorKey('pi-cancel', payment.id, attempt));
-      return await this.record(payment, outcomeFromIntent(intent), source);
+          ? outcomeFromIntent(await this.processor.capturePaymentIntent(processorId, amount, processorKey('pi-capture', payment.id, attempt)))
+          : keepingFailure(outcomeFromIntent(await this.processor.cancelPaymentIntent(processorId, processorKey('pi-cancel', payment.id, attempt))), payment);
+      return await this.record(payment, outcome, source);
     } catch (error) {
       if (error instanceof ProcessorError && !error.outcomeUnknown) {
-        // Refused outright (already captured or canceled elsewhere, say): record what the processor holds.
+        // Refused outright (already captured or canceled elsewhere, say; or, for an intent given up
+        // on, confirmed meanwhile by the customer): record what the processor holds.
         const latest = await this.processor.retrievePaymentIntent(processorId).catch(() => null);
-        if (latest) await this.record(payment, outcomeFromIntent(latest), source);
-        else await this.payments.clearPendingOperation(payment.id);
+        if (latest) {
+          const recorded = await this.record(payment, outcomeFromIntent(latest), source);
+          // A cancel only the service asked for, or an operation sent again to finish it: what the
+          // processor holds is the answer (a request's own capture or cancel is answered its refusal).
+          if (source === 'give_up' || resend) return recorded;
+        } else {
+          await this.payments.clearPendingOperation(payment.id);
+        }
       }
       throw toAppError(error, 'payment_intent_not_found', this.logger);
     }

@@ -55,10 +55,28 @@ export interface StripeLikePaymentIntent {
   metadata: Record<string, string>;
   next_action: Record<string, unknown> | null;
   last_payment_error: (StripeLikeError & { payment_method?: unknown }) | null;
-  latest_charge: string | null;
+  /** The charge's id; the charge itself when asked with `expand[]=latest_charge`. */
+  latest_charge: string | StripeLikeCharge | null;
   created: number;
   canceled_at: number | null;
   cancellation_reason: string | null;
+}
+
+/** The parts of a Charge the service reads: for a card authorization, when it lapses if it is not captured. */
+export interface StripeLikeCharge {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_captured: number;
+  captured: boolean;
+  currency: string;
+  payment_intent: string | null;
+  status: 'succeeded' | 'pending' | 'failed';
+  payment_method_details: {
+    type: string;
+    card?: { brand: string | null; last4: string | null; capture_before?: number | undefined } | null | undefined;
+  } | null;
+  created: number;
 }
 
 export interface StripeLikeRefund {
@@ -73,9 +91,6 @@ export interface StripeLikeRefund {
   metadata: Record<string, string>;
   created: number;
 }
-
-/** How long a card authorization holds before it must be captured (Stripe: 7 days for online cards). */
-export const AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 60 * 60;
 
 export function mapPaymentIntentStatus(status: string): KnownPaymentStatus {
   switch (status) {
@@ -109,9 +124,19 @@ export function toProcessorPaymentIntent(pi: StripeLikePaymentIntent): Processor
     lastError: error
       ? { code: error.code ?? 'card_declined', declineCode: error.decline_code ?? null, message: error.message }
       : null,
-    captureBefore:
-      status === 'requires_capture' ? new Date((pi.created + AUTHORIZATION_VALIDITY_SECONDS) * 1000) : null,
+    captureBefore: status === 'requires_capture' ? captureBeforeOf(pi.latest_charge) : null,
   };
+}
+
+/**
+ * When an authorization lapses, as the processor says: `payment_method_details.card.capture_before`
+ * of the intent's latest charge (expanded). Null when the charge is not expanded or says nothing:
+ * the deadline is never guessed.
+ */
+function captureBeforeOf(charge: StripeLikePaymentIntent['latest_charge']): Date | null {
+  if (charge === null || typeof charge === 'string') return null;
+  const seconds = charge.payment_method_details?.card?.capture_before;
+  return typeof seconds === 'number' ? new Date(seconds * 1000) : null;
 }
 
 export function toProcessorPaymentMethod(pm: StripeLikePaymentMethod): ProcessorPaymentMethod {

@@ -8,6 +8,7 @@ interface PaymentRow {
   pending_amount: number | null;
   operation_attempt: number;
   create_attempt: number;
+  superseded_by: string | null;
   id: string;
   processor: string;
   processor_payment_intent_id: string | null;
@@ -61,6 +62,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   pendingAmount: row.pending_amount,
   operationAttempt: row.operation_attempt,
   createAttempt: row.create_attempt,
+  supersededBy: row.superseded_by,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -71,6 +73,10 @@ const SELECT = `SELECT p.*,
   FROM payments p`;
 
 const UNIQUE_VIOLATION = '23505';
+/** The unique index that lets one payment hold an order (migrations 001 and 009). */
+const ONE_LIVE_PER_ORDER = 'payments_one_live_per_order_idx';
+
+const holdsOrder = (status: PaymentStatus) => ORDER_HOLDING_STATUSES.includes(status);
 
 export interface NewPayment {
   id: string;
@@ -108,8 +114,12 @@ export type PaymentOutcome = Pick<
   | 'failureCode' | 'declineCode' | 'failureMessage' | 'captureBefore'
 >;
 
-/** Who moved a payment: the request that created or changed it, the reconciler, or a processor event (webhook). */
-export type PaymentEventSource = 'request' | 'capture' | 'cancel' | 'reconciler' | 'expiry' | 'webhook';
+/**
+ * Who moved a payment: the request that created or changed it, the reconciler, a processor event
+ * (webhook), or the service itself when it gave up on a payment (`give_up`: its intent canceled at
+ * the processor).
+ */
+export type PaymentEventSource = 'request' | 'capture' | 'cancel' | 'reconciler' | 'expiry' | 'webhook' | 'give_up';
 
 export interface PaymentFilter {
   orderId?: string | undefined;
@@ -143,7 +153,7 @@ export class PaymentsRepository {
    */
   async findHoldingOrder(orderId: string): Promise<Payment | null> {
     const { rows } = await this.db.query<PaymentRow>(
-      `${SELECT} WHERE p.order_id = $1
+      `${SELECT} WHERE p.order_id = $1 AND p.superseded_by IS NULL
          AND (p.status = ANY($2::text[])
               OR (p.payment_method_id IS NULL AND p.status IN ('requires_payment_method', 'requires_confirmation')))
        ORDER BY p.created_at DESC LIMIT 1`,
@@ -188,48 +198,92 @@ export class PaymentsRepository {
   /**
    * Records the processor's answer if the row is still in one of `fromStatuses` (the statuses the
    * transition table allows to move to the new one), clears any pending operation, and writes the
-   * status change to the history in the same transaction. Answers the row as it is afterwards and
-   * whether this call changed it; a concurrent writer that got there first wins.
+   * status change to the history in the same transaction. Answers the row as it is afterwards,
+   * whether this call changed it, and the status it had; a concurrent writer that got there first wins.
+   *
+   * A payment that did not hold its order (given up: declined, 3-D Secure failed) and is now
+   * reported live (succeeded, authorized, awaiting the customer) while another payment holds the
+   * order is recorded as it is, with `superseded_by` naming the holder, found under its row lock:
+   * the order keeps its payment, and the late one is left to be settled. Without a holder it
+   * simply becomes the order's payment again.
    */
   async recordOutcome(
     id: string,
     fromStatuses: readonly PaymentStatus[],
     outcome: PaymentOutcome,
     source: PaymentEventSource,
-  ): Promise<{ payment: Payment; updated: boolean }> {
+  ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus }> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.recordOutcomeOnce(id, fromStatuses, outcome, source);
+      } catch (error) {
+        // A payment for the order inserted while this one was being recorded, not committed yet when
+        // the holder was looked for: once it is, the next attempt sees it and marks this one superseded.
+        const { code, constraint } = error as { code?: string; constraint?: string };
+        if (code !== UNIQUE_VIOLATION || constraint !== ONE_LIVE_PER_ORDER || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async recordOutcomeOnce(
+    id: string,
+    fromStatuses: readonly PaymentStatus[],
+    outcome: PaymentOutcome,
+    source: PaymentEventSource,
+  ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus }> {
     // An outcome that says nothing new (a status poll, a refresh) leaves the row as it is, updated_at included.
     const result = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ status: PaymentStatus }>('SELECT status FROM payments WHERE id = $1 FOR UPDATE', [id]);
+      const { rows } = await tx.query<{ status: PaymentStatus; order_id: string | null; superseded_by: string | null; capture_before: Date | null }>(
+        'SELECT status, order_id, superseded_by, capture_before FROM payments WHERE id = $1 FOR UPDATE',
+        [id],
+      );
       const current = rows[0]!.status;
-      if (!fromStatuses.includes(current)) return { payment: (await this.findById(id, tx))!, updated: false, queued: false };
+      if (!fromStatuses.includes(current)) return { payment: (await this.findById(id, tx))!, updated: false, previous: current, queued: false };
+      let supersededBy = rows[0]!.superseded_by;
+      const orderId = rows[0]!.order_id;
+      if (supersededBy === null && orderId !== null && holdsOrder(outcome.status) && !holdsOrder(current)) {
+        const holder = await tx.query<{ id: string }>(
+          `SELECT id FROM payments WHERE order_id = $1 AND id <> $2 AND superseded_by IS NULL
+             AND (status = ANY($3::text[]) OR (payment_method_id IS NULL AND status IN ('requires_payment_method', 'requires_confirmation')))
+           LIMIT 1 FOR UPDATE`,
+          [orderId, id, [...ORDER_HOLDING_STATUSES]],
+        );
+        supersededBy = holder.rows[0]?.id ?? null;
+      }
+      // An authorization's deadline comes with its latest charge; an answer without it (an event,
+      // whose intent is never expanded) does not forget the one already known.
+      const captureBefore = outcome.status === 'requires_capture' ? (outcome.captureBefore ?? rows[0]!.capture_before) : outcome.captureBefore;
       await tx.query(
         `UPDATE payments SET
            processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
            status = $3, amount_capturable = $4, amount_received = $5,
            client_secret = COALESCE($6, client_secret), next_action = $7,
            failure_code = $8, decline_code = $9, failure_message = $10, capture_before = $11,
+           superseded_by = $12::uuid,
            pending_operation = NULL, pending_amount = NULL, updated_at = now()
          WHERE id = $1 AND (
            processor_payment_intent_id IS DISTINCT FROM COALESCE($2, processor_payment_intent_id) OR status IS DISTINCT FROM $3
            OR amount_capturable IS DISTINCT FROM $4 OR amount_received IS DISTINCT FROM $5
            OR client_secret IS DISTINCT FROM COALESCE($6, client_secret) OR next_action IS DISTINCT FROM $7::jsonb
            OR failure_code IS DISTINCT FROM $8 OR decline_code IS DISTINCT FROM $9 OR failure_message IS DISTINCT FROM $10
-           OR capture_before IS DISTINCT FROM $11::timestamptz OR pending_operation IS NOT NULL OR pending_amount IS NOT NULL)`,
+           OR capture_before IS DISTINCT FROM $11::timestamptz OR superseded_by IS DISTINCT FROM $12::uuid
+           OR pending_operation IS NOT NULL OR pending_amount IS NOT NULL)`,
         [
           id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
           outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
-          outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
+          outcome.failureCode, outcome.declineCode, outcome.failureMessage, captureBefore, supersededBy,
         ],
       );
       let queued = false;
       if (current !== outcome.status) {
         await insertEvent(tx, id, current, outcome.status, source);
-        queued = await this.queueNotification(tx, id, current, outcome.status, outcome.failureCode !== null);
+        // A superseded payment's order was paid by another: the Order Service hears nothing of it.
+        if (supersededBy === null) queued = await this.queueNotification(tx, id, current, outcome.status, outcome.failureCode !== null);
       }
-      return { payment: (await this.findById(id, tx))!, updated: true, queued };
+      return { payment: (await this.findById(id, tx))!, updated: true, previous: current, queued };
     });
     if (result.queued) this.notifications?.queued();
-    return { payment: result.payment, updated: result.updated };
+    return { payment: result.payment, updated: result.updated, previous: result.previous };
   }
 
   /**
@@ -297,21 +351,27 @@ export class PaymentsRepository {
 
   /**
    * Claims up to `limit` payments that need the reconciler: outcome unknown, stuck processing,
-   * waiting for the customer (3-D Secure, or a browser-confirmed payment), an operation whose answer was lost, all untouched for
-   * `graceMs`; or an authorization past its capture deadline. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
+   * waiting for the customer (3-D Secure, or a browser-confirmed payment), an operation whose answer
+   * was lost, given up on but not canceled at the processor yet, superseded and still to settle
+   * (live, no refund yet), all untouched for `graceMs`; or an authorization past its capture
+   * deadline. A claim is a lease of `leaseMs`, so instances running the reconciler at once share the
    * work instead of repeating it.
    */
   async claimUnresolved(limit: number, graceMs: number, leaseMs: number): Promise<Payment[]> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT id FROM payments
+        `SELECT p.id FROM payments p
          WHERE (((status IN ('unknown', 'processing', 'requires_action', 'requires_confirmation') OR pending_operation IS NOT NULL
-                  OR (status = 'requires_payment_method' AND payment_method_id IS NULL))
+                  OR (status = 'requires_payment_method' AND payment_method_id IS NULL)
+                  OR (status = 'requires_payment_method' AND processor_payment_intent_id IS NOT NULL AND failure_code IS NOT NULL
+                      AND payment_method_id IS NOT NULL)
+                  OR (superseded_by IS NOT NULL AND status IN ('succeeded', 'requires_capture')
+                      AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id)))
                  AND updated_at < now() - make_interval(secs => $2::double precision / 1000))
                 OR (status = 'requires_capture' AND capture_before < now()))
            AND (reconcile_after IS NULL OR reconcile_after < now())
          ORDER BY updated_at LIMIT $1
-         FOR UPDATE SKIP LOCKED`,
+         FOR UPDATE OF p SKIP LOCKED`,
         [limit, graceMs],
       );
       if (rows.length === 0) return [];

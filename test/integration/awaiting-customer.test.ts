@@ -34,11 +34,13 @@ describe('payments waiting for the customer (3-D Secure)', () => {
     assert.equal(refund.status, 200);
   });
 
-  it('the reconciler records a failed challenge, with its reason, and the order can be paid with another card', async () => {
+  it('the reconciler records a failed challenge, with its reason, cancels the intent, and the order can be paid with another card', async () => {
     const { id, customerId, orderId } = await awaitingCustomer();
     await browser.completeAuthentication(id, false);
     await t.app.services.reconciler.runOnce();
-    assert.equal(await rowStatus(id), 'requires_payment_method');
+    // Given up on: canceled at the processor, so the client secret can never confirm it again.
+    assert.equal(await rowStatus(id), 'canceled');
+    assert.equal((await t.processor.retrievePaymentIntent(id)).status, 'canceled');
     const details = await t.api.get(`/payment/payment-intent/${id}`);
     assert.equal(details.body.data.last_payment_error.code, 'payment_intent_authentication_failure');
     const other = await saveCard(t.api, customerId);
@@ -53,7 +55,8 @@ describe('payments waiting for the customer (3-D Secure)', () => {
     const other = await saveCard(t.api, customerId);
     const again = await pay(t.api, customerId, other, { orderId });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.equal(await rowStatus(id), 'requires_payment_method');
+    assert.equal(await rowStatus(id), 'canceled');
+    assert.equal((await t.processor.retrievePaymentIntent(id)).status, 'canceled');
   });
 
   it('an order held by a payment still waiting for the customer stays held', async () => {

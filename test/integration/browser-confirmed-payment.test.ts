@@ -239,6 +239,7 @@ describe('Stripe\'s browser-confirmed payment against the Stripe test server', (
       amount: '2500',
       currency: 'usd',
       customer: customerId,
+      expand: ['latest_charge'],
       metadata: { payment_id: rows[0]!.id, customer_id: customerId, order_id: orderId },
       description: `CommuneDrop order ${orderId}`,
       automatic_payment_methods: { enabled: 'true', allow_redirects: 'never' },

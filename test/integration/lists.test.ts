@@ -42,7 +42,7 @@ describe('payment and refund lists', () => {
       response.body.data.map((p: { payment_intent_id: string; status: string }) => [p.payment_intent_id, p.status]),
       [
         [paid.body.data.payment_intent_id, 'succeeded'],
-        [declined.body.payment_intent_id, 'requires_payment_method'],
+        [declined.body.payment_intent_id, 'canceled'],
       ],
     );
   });

@@ -135,7 +135,8 @@ describe('payment intents', () => {
       assert.equal(response.body.decline_code, declineCode);
       assert.equal(response.body.message, message);
       const row = await paymentRow(response.body.payment_intent_id);
-      assert.equal(row?.['status'], 'requires_payment_method');
+      // The declined attempt is given up: its intent canceled at the processor, the reason kept.
+      assert.equal(row?.['status'], 'canceled');
       assert.equal(row?.['decline_code'], declineCode);
       assert.equal(row?.['amount_received'], 0);
     }
@@ -151,7 +152,7 @@ describe('payment intents', () => {
     assert.equal(retried.status, 200);
     assert.equal(retried.body.data.status, 'succeeded');
     const rows = await t.db.query<{ status: string }>('SELECT status FROM payments WHERE order_id = $1 ORDER BY created_at', [orderId]);
-    assert.deepEqual(rows.rows.map((r) => r.status), ['requires_payment_method', 'succeeded']);
+    assert.deepEqual(rows.rows.map((r) => r.status), ['canceled', 'succeeded']);
   });
 
   it('answers requires_action with 200, the next action and the client secret', async () => {
@@ -230,7 +231,7 @@ describe('payment intents', () => {
       const customerId = await createCustomer(t.api);
       const declined = await pay(t.api, customerId, 'pm_card_chargeDeclinedInsufficientFunds');
       const response = await t.api.get(`/payment/payment-intent/${declined.body.payment_intent_id}`);
-      assert.equal(response.body.data.status, 'requires_payment_method');
+      assert.equal(response.body.data.status, 'canceled');
       assert.deepEqual(response.body.data.last_payment_error, {
         code: 'card_declined',
         decline_code: 'insufficient_funds',

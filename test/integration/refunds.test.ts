@@ -118,7 +118,7 @@ describe('refunds', () => {
     const refundDeclined = await t.api.post('/payment/refund', { paymentIntentId: declined.body.payment_intent_id, amount: 100 });
     assert.equal(refundDeclined.status, 409);
     assert.equal(refundDeclined.body.code, 'invalid_state');
-    assert.equal(refundDeclined.body.status, 'requires_payment_method');
+    assert.equal(refundDeclined.body.status, 'canceled');
 
     const authorized = await paidIntent(2500, { captureMethod: 'manual' });
     const refundAuthorized = await t.api.post('/payment/refund', { paymentIntentId: authorized, amount: 100 });

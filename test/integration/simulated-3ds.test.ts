@@ -69,15 +69,16 @@ describe('the simulated 3-D Secure page', () => {
     assert.equal(await rowStatus(id), 'succeeded');
   });
 
-  it('Fail: back to the return URL with redirect_status failed, and the payment needs another card', async () => {
+  it('Fail: back to the return URL with redirect_status failed, and the payment is given up (canceled), its order free for another card', async () => {
     const { id, url, customerId, orderId } = await awaitingCustomer({ returnUrl: RETURN_URL });
     const answer = await submit(url, 'fail');
     assert.equal(answer.statusCode, 303);
     assert.equal(new URL(String(answer.headers.location)).searchParams.get('redirect_status'), 'failed');
     const polled = await t.api.get(`/payment/payment-intent/${id}`);
-    assert.equal(polled.body.data.status, 'requires_payment_method');
+    assert.equal(polled.body.data.status, 'canceled');
     assert.equal(polled.body.data.last_payment_error.code, 'payment_intent_authentication_failure');
-    assert.equal(await rowStatus(id), 'requires_payment_method');
+    assert.equal(await rowStatus(id), 'canceled');
+    assert.equal(await processorStatus(id), 'canceled', 'the intent is canceled at the processor: its client secret cannot confirm it again');
     const again = await pay(t.api, customerId, await saveCard(t.api, customerId), { orderId });
     assert.equal(again.status, 200, 'the order is free for another card');
   });
@@ -94,7 +95,7 @@ describe('the simulated 3-D Secure page', () => {
     const query = await t.app.inject({ method: 'POST', url: `${failed.url}&outcome=fail` });
     assert.equal(query.statusCode, 200);
     assert.match(query.body, /Authentication failed\./);
-    assert.equal((await t.api.get(`/payment/payment-intent/${failed.id}`)).body.data.status, 'requires_payment_method');
+    assert.equal((await t.api.get(`/payment/payment-intent/${failed.id}`)).body.data.status, 'canceled');
   });
 
   it('a manual-capture payment whose challenge passed is authorized, ready to capture', async () => {

@@ -70,6 +70,8 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
       metadata: { payment_id: payment.id, customer_id: customerId, order_id: payment.order_id },
       description: `CommuneDrop order ${payment.order_id}`,
       return_url: 'https://example.com/checkout/complete',
+      // The charge comes expanded: an authorization's deadline is its capture_before.
+      expand: ['latest_charge'],
     });
     assert.equal(refundCall!.idempotencyKey, `re-create:${refund.id}`);
     assert.deepEqual(refundCall!.params, {
@@ -110,7 +112,7 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
     assert.deepEqual([captured.status, captured.amountReceived, captured.amountCapturable], ['succeeded', 1500, 0]);
     assert.equal((await processor.retrievePaymentIntent(id)).status, 'succeeded');
     const capture = t.stripe.requestsFor('payment_intents.capture').at(-1)!;
-    assert.deepEqual([capture.path, capture.params, capture.idempotencyKey], [`/v1/payment_intents/${id}/capture`, { amount_to_capture: '1500' }, `pi-capture:${id}`]);
+    assert.deepEqual([capture.path, capture.params, capture.idempotencyKey], [`/v1/payment_intents/${id}/capture`, { amount_to_capture: '1500', expand: ['latest_charge'] }, `pi-capture:${id}`]);
 
     const other = (await pay(t.api, customerId, card, { captureMethod: 'manual' })).body.data.payment_intent_id;
     const canceled = await processor.cancelPaymentIntent(other, `pi-cancel:${other}`);

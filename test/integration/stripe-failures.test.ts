@@ -38,7 +38,7 @@ describe('the Stripe processor when things go wrong', () => {
   }
   const newOrder = (label: string) => `order_${label}_${Math.random().toString(36).slice(2)}`;
 
-  it('a declined card (generic and insufficient funds): 402 with Stripe\'s decline code, the attempt recorded under Stripe\'s id', async () => {
+  it('a declined card (generic and insufficient funds): 402 with Stripe\'s decline code, the attempt recorded under Stripe\'s id, its intent canceled', async () => {
     const customerId = await createCustomer(t.api);
     for (const [token, declineCode] of [
       ['pm_card_chargeDeclined', 'generic_decline'],
@@ -49,11 +49,14 @@ describe('the Stripe processor when things go wrong', () => {
       assert.equal(response.status, 402);
       assert.deepEqual([response.body.code, response.body.decline_code], ['card_declined', declineCode]);
       const [row] = await rowFor(orderId);
-      assert.deepEqual([row?.status, row?.decline_code, row?.processor_payment_intent_id], ['requires_payment_method', declineCode, response.body.payment_intent_id]);
+      assert.deepEqual([row?.status, row?.decline_code, row?.processor_payment_intent_id], ['canceled', declineCode, response.body.payment_intent_id]);
+      // Given up on: the open intent is canceled at Stripe, once, with a key derived from the row.
       const [intent] = await intentsAtStripe(row!.id);
-      assert.deepEqual([intent?.id, intent?.status, intent?.amount_received], [response.body.payment_intent_id, 'requires_payment_method', 0]);
+      assert.deepEqual([intent?.id, intent?.status, intent?.amount_received], [response.body.payment_intent_id, 'canceled', 0]);
       // Stripe answered 402 with the intent inside the error.
       assert.deepEqual(createCalls(row!.id).map((r) => r.status), [402]);
+      const cancels = t.stripe.requestsFor('payment_intents.cancel').filter((r) => r.path === `/v1/payment_intents/${response.body.payment_intent_id}/cancel`);
+      assert.deepEqual(cancels.map((r) => [r.status, r.idempotencyKey]), [[200, `pi-cancel:${row!.id}:1`]]);
     }
   });
 

@@ -131,9 +131,11 @@ export const ROUTES: readonly Route[] = [
     (engine, p, [id]) => engine.attachPaymentMethod(id!, { customer: p.customer }),
   ),
   route('POST', '/v1/payment_methods/:id/detach', 'payment_methods.detach', ById, (engine, _p, [id]) => engine.detachPaymentMethod(id!)),
+  // Intents expand `latest_charge` when asked (`expand[]=latest_charge`), as Stripe does: the charge
+  // carries `payment_method_details.card.capture_before`.
   route('POST', '/v1/payment_intents', 'payment_intents.create', PaymentIntentCreate, (engine, p) => {
     checkRedirects(p);
-    const { automatic_payment_methods: _apm, expand: _expand, ...params } = p;
+    const { automatic_payment_methods: _apm, ...params } = p;
     return engine.createPaymentIntent(params);
   }),
   route(
@@ -141,35 +143,36 @@ export const ROUTES: readonly Route[] = [
     '/v1/payment_intents',
     'payment_intents.list',
     obj({ customer: Type.String(), created: Range, ...Page }),
-    async (engine, { created, expand: _expand, ...p }) => {
+    async (engine, { created, ...p }) => {
       if (created && (created.gt !== undefined || created.lt !== undefined || created.lte !== undefined)) {
         throw new WireError(400, { type: 'invalid_request_error', message: 'The test server filters created by gte only.', param: 'created' });
       }
       return list('/v1/payment_intents', await engine.listPaymentIntents({ ...p, created }));
     },
   ),
-  route('GET', '/v1/payment_intents/:id', 'payment_intents.retrieve', ById, (engine, _p, [id]) => engine.retrievePaymentIntent(id!)),
-  // What Stripe.js calls from the browser (confirmCardPayment) on an intent created without a card.
-  route(
-    'POST',
-    '/v1/payment_intents/:id/confirm',
-    'payment_intents.confirm',
-    obj({ payment_method: Type.String(), client_secret: opt(Type.String()), return_url: opt(Type.String()), expand: Expand }),
-    (engine, { expand: _expand, ...params }, [id]) => engine.confirmPaymentIntent(id!, params),
-  ),
+  route('GET', '/v1/payment_intents/:id', 'payment_intents.retrieve', ById, (engine, p, [id]) => engine.retrievePaymentIntent(id!, p)),
   route(
     'POST',
     '/v1/payment_intents/:id/capture',
     'payment_intents.capture',
     obj({ amount_to_capture: opt(Type.Integer()), expand: Expand }),
-    (engine, { expand: _expand, ...params }, [id]) => engine.capturePaymentIntent(id!, params),
+    (engine, params, [id]) => engine.capturePaymentIntent(id!, params),
   ),
   route(
     'POST',
     '/v1/payment_intents/:id/cancel',
     'payment_intents.cancel',
     obj({ cancellation_reason: opt(oneOf('duplicate', 'fraudulent', 'requested_by_customer', 'abandoned')), expand: Expand }),
-    (engine, { expand: _expand, ...params }, [id]) => engine.cancelPaymentIntent(id!, params),
+    (engine, params, [id]) => engine.cancelPaymentIntent(id!, params),
+  ),
+  // What Stripe.js sends with the intent's client secret (here, the secret key): a customer trying again on an open intent.
+  route(
+    'POST',
+    '/v1/payment_intents/:id/confirm',
+    'payment_intents.confirm',
+    // What Stripe.js calls from the browser (confirmCardPayment), with the client secret; and a server's confirm.
+    obj({ payment_method: opt(Type.String()), client_secret: opt(Type.String()), return_url: opt(Type.String()), expand: Expand }),
+    (engine, params, [id]) => engine.confirmPaymentIntent(id!, params),
   ),
   route(
     'POST',

@@ -28,9 +28,9 @@ export function stripeProcessorFactory(env: Record<string, string>): (db: Databa
  * Stripe test server. `env` overrides variables, e.g. a wrong STRIPE_SECRET_KEY or fewer retries.
  */
 export async function startStripeTestApp(
-  options: { env?: Record<string, string>; logger?: TestAppOptions['logger']; jwks?: boolean } = {},
+  options: { env?: Record<string, string>; logger?: TestAppOptions['logger']; jwks?: boolean; server?: Parameters<typeof StripeTestServer.start>[0] } = {},
 ): Promise<StripeTestApp> {
-  const stripe = await StripeTestServer.start();
+  const stripe = await StripeTestServer.start(options.server);
   const env = stripeEnv(stripe, options.env);
   let app: TestApp;
   try {

@@ -62,13 +62,19 @@ export class StripeTestServer {
    * `settleRefundsAfterMs`: a refund reaches its later state (pending → succeeded, succeeded →
    * failed for `pm_card_refundFail`) when retrieved this long after its creation; by default only
    * when the test calls `settleRefunds()`. Unknown `pm_` ids are 404, as at Stripe.
+   * `authorizationValiditySeconds`: the `capture_before` of a manual-capture charge, after its creation (7 days by default).
    */
-  static async start(options: { secretKey?: string; settleRefundsAfterMs?: number } = {}): Promise<StripeTestServer> {
+  static async start(
+    options: { secretKey?: string; settleRefundsAfterMs?: number; authorizationValiditySeconds?: number } = {},
+  ): Promise<StripeTestServer> {
     const db = await openDatabase({ dataDir: 'memory://' });
     await migrate(db);
     const server = createServer();
     const ledger = new SimulatedLedger(db);
-    const engine = new SimulatedStripe(ledger, { settleRefundsAfterMs: options.settleRefundsAfterMs ?? null });
+    const engine = new SimulatedStripe(ledger, {
+      settleRefundsAfterMs: options.settleRefundsAfterMs ?? null,
+      ...(options.authorizationValiditySeconds !== undefined ? { authorizationValiditySeconds: options.authorizationValiditySeconds } : {}),
+    });
     const instance = new StripeTestServer(server, db, ledger, engine, options.secretKey ?? 'sk_test_stripeTestServer');
     // A failure of the server itself cuts the connection, which the SDK reports as a connection error.
     server.on('request', (req, res) => void instance.serve(req, res).catch(() => res.destroy()));

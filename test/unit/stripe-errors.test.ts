@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { ProcessorError, type ProcessorErrorKind } from '../../src/processors/processor.js';
 import { fromSdkError } from '../../src/processors/stripe/stripe-errors.js';
 import { fromSdkPaymentIntent } from '../../src/processors/stripe/stripe-objects.js';
+import { toProcessorPaymentIntent } from '../../src/processors/stripe-shapes.js';
 
 /** A Stripe error body as it arrives, turned into the SDK's error class by the SDK itself. */
 const sdkError = (raw: Record<string, unknown>) => Stripe.errors.StripeError.generate({ message: 'm', ...raw } as never);
@@ -55,6 +56,20 @@ describe('Stripe SDK objects', () => {
   it('narrows expanded ids and open enums to the shapes the shared mapping reads', () => {
     const shaped = fromSdkPaymentIntent(intent({}));
     assert.deepEqual([shaped.customer, shaped.payment_method, shaped.capture_method, shaped.status], ['cus_1', 'pm_1', 'automatic_async', 'succeeded']);
+  });
+
+  it('reads an authorization\'s deadline from the expanded latest charge, never from the intent\'s age', () => {
+    const charge = (card: Record<string, unknown> | null) => ({
+      id: 'ch_1', object: 'charge', amount: 100, amount_captured: 0, captured: false, currency: 'usd', payment_intent: 'pi_1',
+      status: 'succeeded', payment_method_details: { type: 'card', card }, created: 1,
+    });
+    const authorized = (latestCharge: unknown) =>
+      toProcessorPaymentIntent(fromSdkPaymentIntent(intent({ status: 'requires_capture', capture_method: 'manual', latest_charge: latestCharge })));
+    assert.equal(authorized(charge({ brand: 'visa', last4: '4242', capture_before: 1_900_000_000 })).captureBefore?.toISOString(), new Date(1_900_000_000_000).toISOString());
+    assert.equal(authorized(charge({ brand: 'visa', last4: '4242' })).captureBefore, null, 'a charge that says nothing: no deadline guessed');
+    assert.equal(authorized('ch_1').captureBefore, null, 'not expanded');
+    const paid = toProcessorPaymentIntent(fromSdkPaymentIntent(intent({ latest_charge: charge({ brand: 'visa', last4: '4242', capture_before: 1_900_000_000 }) })));
+    assert.equal(paid.captureBefore, null, 'only an authorization has a deadline');
   });
 
   it('refuses a status it does not know rather than guessing', () => {

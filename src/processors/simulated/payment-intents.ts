@@ -14,6 +14,14 @@ export interface CreatePaymentIntentParams {
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
   return_url?: string | undefined;
+  expand?: string[] | undefined;
+}
+
+/** `POST /v1/payment_intents/:id/confirm`: what Stripe.js sends with the client secret, or a server. */
+export interface ConfirmPaymentIntentParams {
+  payment_method?: string | undefined;
+  return_url?: string | undefined;
+  expand?: string[] | undefined;
 }
 
 /**
@@ -32,6 +40,7 @@ export const STRIPE_CHALLENGE_PAGES: ChallengePages = {
 };
 
 const CANCELABLE = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture']);
+const CONFIRMABLE = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action']);
 
 /** A new intent, awaiting confirmation when it has a payment method and a payment method when not. */
 export function newPaymentIntent(
@@ -121,6 +130,30 @@ export function confirm(
   }
 }
 
+/**
+ * Confirms an intent that exists, with `pm` (a new card, or the one it has): what Stripe.js does
+ * with the client secret after a decline or a failed 3-D Secure. Only an intent not charged and
+ * not canceled can be confirmed; the last error is cleared before the new attempt.
+ */
+export function confirmExisting(
+  pi: StripeLikePaymentIntent,
+  pm: StripeLikePaymentMethod,
+  returnUrl: string | undefined,
+  pages: ChallengePages,
+): Outcome<StripeLikePaymentIntent> {
+  if (!CONFIRMABLE.has(pi.status)) {
+    return invalid(
+      `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${[...CONFIRMABLE].join(', ')}.`,
+      undefined,
+      'payment_intent_unexpected_state',
+    );
+  }
+  pi.payment_method = pm.id;
+  pi.last_payment_error = null;
+  pi.next_action = null;
+  return confirm(pi, pm, returnUrl, pages);
+}
+
 /** Captures `amountToCapture` of an authorization, all that is capturable when it is absent. */
 export function capture(pi: StripeLikePaymentIntent, amountToCapture: number | undefined): Outcome<StripeLikePaymentIntent> {
   if (pi.status !== 'requires_capture') {
@@ -168,6 +201,7 @@ export function authenticate(pi: StripeLikePaymentIntent, passed: boolean): Outc
   pi.next_action = null;
   if (passed) {
     pi.status = pi.capture_method === 'manual' ? 'requires_capture' : 'succeeded';
+    pi.latest_charge = stripeLikeId('ch');
     if (pi.status === 'succeeded') pi.amount_received = pi.amount;
     else pi.amount_capturable = pi.amount;
   } else {

@@ -21,6 +21,9 @@ import { EventDelivery, type EventSink } from './event-delivery.js';
 import { SimulatedStripeError } from './outcomes.js';
 import { SimulatedStripe } from './simulated-stripe.js';
 
+/** Intents are asked for with their latest charge, as the Stripe processor asks: the authorization's deadline is there. */
+const WITH_CHARGE = ['latest_charge'];
+
 /** Optional faults to inject around processor calls, for crash and outage tests. */
 export interface SimulatedFaults {
   /** Called before each operation reaches the simulated processor; throw to make it unreachable. */
@@ -123,6 +126,7 @@ export class SimulatedProcessor implements PaymentProcessor {
             ...(input.paymentMethodId !== null ? { payment_method: input.paymentMethodId, confirm: true } : {}),
             capture_method: input.captureMethod,
             metadata: input.metadata,
+            expand: WITH_CHARGE,
             ...(input.description ? { description: input.description } : {}),
             ...(input.returnUrl && input.paymentMethodId !== null ? { return_url: input.returnUrl } : {}),
           },
@@ -164,19 +168,19 @@ export class SimulatedProcessor implements PaymentProcessor {
   }
 
   async retrievePaymentIntent(id: string) {
-    return toProcessorPaymentIntent(await this.call('payment_intents.retrieve', () => this.stripe.retrievePaymentIntent(id)));
+    return toProcessorPaymentIntent(await this.call('payment_intents.retrieve', () => this.stripe.retrievePaymentIntent(id, { expand: WITH_CHARGE })));
   }
 
   async capturePaymentIntent(id: string, amount: number | null, idempotencyKey: string) {
     const pi = await this.call('payment_intents.capture', () =>
-      this.stripe.capturePaymentIntent(id, amount === null ? {} : { amount_to_capture: amount }, idempotencyKey),
+      this.stripe.capturePaymentIntent(id, amount === null ? { expand: WITH_CHARGE } : { amount_to_capture: amount, expand: WITH_CHARGE }, idempotencyKey),
     );
     return toProcessorPaymentIntent(pi);
   }
 
   async cancelPaymentIntent(id: string, idempotencyKey: string) {
     return toProcessorPaymentIntent(
-      await this.call('payment_intents.cancel', () => this.stripe.cancelPaymentIntent(id, {}, idempotencyKey)),
+      await this.call('payment_intents.cancel', () => this.stripe.cancelPaymentIntent(id, { expand: WITH_CHARGE }, idempotencyKey)),
     );
   }
 
@@ -201,7 +205,7 @@ export class SimulatedProcessor implements PaymentProcessor {
 
   async findPaymentIntentByMetadata(customerId: string, metadata: Record<string, string>, createdSince: Date): Promise<ProcessorPaymentIntent | null> {
     const gte = Math.floor(createdSince.getTime() / 1000);
-    const list = await this.call('payment_intents.list', () => this.stripe.listPaymentIntents({ customer: customerId, created: { gte }, limit: 10_000 }));
+    const list = await this.call('payment_intents.list', () => this.stripe.listPaymentIntents({ customer: customerId, created: { gte }, limit: 10_000, expand: ['data.latest_charge'] }));
     const found = list.data.find((pi) => metadataHolds(pi.metadata, metadata));
     return found ? toProcessorPaymentIntent(found) : null;
   }

@@ -7,15 +7,18 @@ import type {
 } from '../stripe-shapes.js';
 import { stripeLikeId } from './ids.js';
 import { declined, invalid, missing, type Outcome } from './outcomes.js';
+import { AUTHORIZATION_VALIDITY_SECONDS, checkExpand, expandIntent, expandOutcome, INTENT_EXPANSIONS } from './charges.js';
 import {
   authenticate,
   cancel,
   capture,
   checkAmount,
   confirm,
+  confirmExisting,
   newPaymentIntent,
   STRIPE_CHALLENGE_PAGES,
   type ChallengePages,
+  type ConfirmPaymentIntentParams,
   type CreatePaymentIntentParams,
 } from './payment-intents.js';
 import { cardOf, createCardPaymentMethod, resolvePaymentMethod, unusable } from './payment-methods.js';
@@ -23,8 +26,11 @@ import { refundPaymentIntent, settleRefund, type CreateRefundParams } from './re
 import { paymentIntentEventTypes, recordEvents, type StripeLikeEvent } from './events.js';
 import { page, readOnce, writeOnce } from './idempotent-writes.js';
 
-export type { CreatePaymentIntentParams } from './payment-intents.js';
+export type { ConfirmPaymentIntentParams, CreatePaymentIntentParams } from './payment-intents.js';
 export type { CreateRefundParams } from './refunds.js';
+
+/** Stripe's `expand[]`: intents expand `latest_charge`, lists of them `data.latest_charge`. */
+type Expand = { expand?: string[] | undefined };
 
 export interface SimulatedStripeOptions {
   /**
@@ -41,6 +47,11 @@ export interface SimulatedStripeOptions {
   now?: () => Date;
   /** Stripe's hosted 3-D Secure pages, unless the host serves its own (the service in simulated mode). */
   challengePages?: ChallengePages;
+  /**
+   * How long a manual-capture authorization holds (`latest_charge.payment_method_details.card.capture_before`
+   * = creation + this); 7 days unless a test wants a card network's other deadline.
+   */
+  authorizationValiditySeconds?: number;
 }
 
 /**
@@ -182,7 +193,7 @@ export class SimulatedStripe {
 
   createPaymentIntent(params: CreatePaymentIntentParams, idempotencyKey?: string) {
     return this.write<StripeLikePaymentIntent>('payment_intents.create', params, idempotencyKey, async (tx) => {
-      const checked = checkAmount(params.amount, params.currency);
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS) ?? checkAmount(params.amount, params.currency);
       if (checked) return checked;
       if (params.customer && !(await tx.get(params.customer, 'customer'))) return missing('customer', params.customer);
       let pm: StripeLikePaymentMethod | null = null;
@@ -197,64 +208,86 @@ export class SimulatedStripe {
       }
       const pi = newPaymentIntent(params, pm, () => this.timestamp());
       let outcome: Outcome<StripeLikePaymentIntent> = { ok: true, value: pi };
-      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.options.challengePages ?? STRIPE_CHALLENGE_PAGES);
+      if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.challengePages());
       await tx.insert(pi, 'payment_intent', pi.customer);
       if (pm && params.confirm) await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
-      return outcome;
+      return expandOutcome(tx, outcome, params.expand, this.validity());
     });
   }
 
   /**
-   * Confirms an intent that waits for a payment method, as Stripe.js does from the browser with the
-   * intent's client secret (a wrong secret is refused, as Stripe refuses it). A declined card leaves
-   * the intent `requires_payment_method`, stored, ready for another card.
+   * Confirms an intent that exists, as Stripe.js does in the browser with the intent's client
+   * secret (`confirmCardPayment`), here with the secret key: with a new card after a decline or a
+   * failed 3-D Secure, it may still succeed, which is why the service cancels intents it gave up on.
    */
-  confirmPaymentIntent(id: string, params: { payment_method: string; client_secret?: string | undefined; return_url?: string | undefined }, idempotencyKey?: string) {
+  confirmPaymentIntent(id: string, params: ConfirmPaymentIntentParams & { client_secret?: string | undefined }, idempotencyKey?: string) {
     return this.write<StripeLikePaymentIntent>('payment_intents.confirm', { id, ...params }, idempotencyKey, async (tx) => {
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS);
+      if (checked) return checked;
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
+      // Stripe.js confirms with the intent's client secret; a wrong one is refused, as Stripe refuses it.
       if (params.client_secret !== undefined && params.client_secret !== pi.client_secret) {
         return invalid('The client_secret provided does not match any associated PaymentIntent on this account.', 'client_secret');
       }
-      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
+      const pmId = params.payment_method ?? pi.payment_method;
+      if (!pmId) {
         return invalid(
-          `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`,
-          undefined,
+          'You cannot confirm this PaymentIntent because it\'s missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.',
+          'payment_method',
           'payment_intent_unexpected_state',
         );
       }
-      const found = await this.resolvePaymentMethod(tx, params.payment_method);
+      const found = await this.resolvePaymentMethod(tx, pmId);
       if (!found.ok) return found;
       const pm = found.value;
       if (pm.metadata['detached'] === 'true') return unusable();
       if (pm.customer !== null && pm.customer !== pi.customer) {
         return invalid('The provided PaymentMethod belongs to a different Customer.', 'payment_method');
       }
-      pi.payment_method = pm.id;
-      pi.last_payment_error = null;
-      const outcome = confirm(pi, pm, params.return_url, this.options.challengePages ?? STRIPE_CHALLENGE_PAGES);
-      await tx.update(pi, pi.customer);
-      return outcome;
+      const outcome = confirmExisting(pi, pm, params.return_url, this.challengePages());
+      // A refusal of the state leaves the intent as it was; a decline changed it (a new last error).
+      if (outcome.ok || outcome.paymentIntent) {
+        await tx.update(pi, pi.customer);
+        await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
+      }
+      return expandOutcome(tx, outcome, params.expand, this.validity());
     });
+  }
+
+  private validity(): number {
+    return this.options.authorizationValiditySeconds ?? AUTHORIZATION_VALIDITY_SECONDS;
+  }
+
+  private challengePages(): ChallengePages {
+    return this.options.challengePages ?? STRIPE_CHALLENGE_PAGES;
   }
 
   /** A customer's intents created at or after `created.gte`, newest first, a page at a time as Stripe lists. */
-  listPaymentIntents(params: { customer: string; created?: { gte?: number | undefined } | undefined; limit?: number | undefined; starting_after?: string | undefined }) {
+  listPaymentIntents(params: { customer: string; created?: { gte?: number | undefined } | undefined; limit?: number | undefined; starting_after?: string | undefined } & Expand) {
     return this.read(async (tx) => {
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS.map((path) => `data.${path}`));
+      if (checked) return checked;
       const all = await tx.find<StripeLikePaymentIntent>('payment_intent', params.customer, 10_000, 'newest');
-      return { ok: true, value: page(all.filter((pi) => pi.created >= (params.created?.gte ?? 0)), params) };
+      const listed = page(all.filter((pi) => pi.created >= (params.created?.gte ?? 0)), params);
+      const expand = params.expand?.map((path) => path.replace(/^data\./, ''));
+      return { ok: true, value: { ...listed, data: await Promise.all(listed.data.map((pi) => expandIntent(tx, pi, expand, this.validity()))) } };
     });
   }
 
-  retrievePaymentIntent(id: string) {
+  retrievePaymentIntent(id: string, params: Expand = {}) {
     return this.read(async (tx) => {
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS);
+      if (checked) return checked;
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
-      return pi ? { ok: true, value: pi } : missing('payment_intent', id);
+      return pi ? { ok: true, value: await expandIntent(tx, pi, params.expand, this.validity()) } : missing('payment_intent', id);
     });
   }
 
-  capturePaymentIntent(id: string, params: { amount_to_capture?: number | undefined }, idempotencyKey?: string) {
+  capturePaymentIntent(id: string, params: { amount_to_capture?: number | undefined } & Expand, idempotencyKey?: string) {
     return this.write<StripeLikePaymentIntent>('payment_intents.capture', { id, ...params }, idempotencyKey, async (tx) => {
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS);
+      if (checked) return checked;
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
       const captured = capture(pi, params.amount_to_capture);
@@ -262,12 +295,14 @@ export class SimulatedStripe {
         await tx.update(pi, pi.customer);
         await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
       }
-      return captured;
+      return expandOutcome(tx, captured, params.expand, this.validity());
     });
   }
 
-  cancelPaymentIntent(id: string, params: { cancellation_reason?: string | undefined }, idempotencyKey?: string) {
+  cancelPaymentIntent(id: string, params: { cancellation_reason?: string | undefined } & Expand, idempotencyKey?: string) {
     return this.write<StripeLikePaymentIntent>('payment_intents.cancel', { id, ...params }, idempotencyKey, async (tx) => {
+      const checked = checkExpand(params.expand, INTENT_EXPANSIONS);
+      if (checked) return checked;
       const pi = await tx.get<StripeLikePaymentIntent>(id, 'payment_intent');
       if (!pi) return missing('payment_intent', id);
       const canceled = cancel(pi, params.cancellation_reason, () => this.timestamp());
@@ -275,7 +310,7 @@ export class SimulatedStripe {
         await tx.update(pi, pi.customer);
         await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
       }
-      return canceled;
+      return expandOutcome(tx, canceled, params.expand, this.validity());
     });
   }
 

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import {
   mapPaymentIntentStatus,
   mapRefundStatus,
+  type StripeLikeCharge,
   type StripeLikeError,
   type StripeLikePaymentIntent,
   type StripeLikePaymentMethod,
@@ -44,10 +45,34 @@ export function fromSdkPaymentIntent(pi: Stripe.PaymentIntent): StripeLikePaymen
           param: error.param,
         }
       : null,
-    latest_charge: idOf(pi.latest_charge),
+    latest_charge: typeof pi.latest_charge === 'object' && pi.latest_charge !== null ? fromSdkCharge(pi.latest_charge) : pi.latest_charge,
     created: pi.created,
     canceled_at: pi.canceled_at,
     cancellation_reason: pi.cancellation_reason,
+  };
+}
+
+/** An expanded `latest_charge`: what the shared mapping reads of it (the authorization's deadline). */
+export function fromSdkCharge(charge: Stripe.Charge): StripeLikeCharge {
+  const details = charge.payment_method_details;
+  return {
+    id: charge.id,
+    object: 'charge',
+    amount: charge.amount,
+    amount_captured: charge.amount_captured,
+    captured: charge.captured,
+    currency: charge.currency,
+    payment_intent: idOf(charge.payment_intent),
+    status: charge.status === 'succeeded' ? 'succeeded' : charge.status === 'pending' ? 'pending' : 'failed',
+    payment_method_details: details
+      ? {
+          type: details.type,
+          card: details.card
+            ? { brand: details.card.brand, last4: details.card.last4, capture_before: details.card.capture_before }
+            : null,
+        }
+      : null,
+    created: charge.created,
   };
 }
 

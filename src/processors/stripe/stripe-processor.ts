@@ -13,6 +13,12 @@ import { fromSdkError } from './stripe-errors.js';
 import { fromSdkPaymentIntent, fromSdkPaymentMethod, fromSdkRefund } from './stripe-objects.js';
 
 /**
+ * Every intent is asked for with its latest charge expanded: the authorization's deadline
+ * (`payment_method_details.card.capture_before`) is the charge's, and differs by card and network.
+ */
+const WITH_CHARGE = ['latest_charge'];
+
+/**
  * PAYMENT_PROCESSOR=stripe: the Stripe API through the official SDK. Every POST carries the
  * idempotency key the use case derived from its own row, so the SDK's retries and ours can never
  * repeat a charge or a refund. Objects and errors go through the same mapping as the simulated
@@ -90,6 +96,7 @@ export class StripeProcessor implements PaymentProcessor {
       // with its client secret (confirmCardPayment); Stripe refuses a return_url without confirm.
       ...(confirmNow ? { payment_method: input.paymentMethodId!, confirm: true } : {}),
       metadata: input.metadata,
+      expand: WITH_CHARGE,
       ...(input.description ? { description: input.description } : {}),
       // With a return URL Stripe may redirect for 3-D Secure; without one, redirect-based methods are
       // excluded so a confirmation without a return URL is valid (Stripe refuses it otherwise).
@@ -112,19 +119,23 @@ export class StripeProcessor implements PaymentProcessor {
   }
 
   async retrievePaymentIntent(id: string): Promise<ProcessorPaymentIntent> {
-    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id));
+    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: WITH_CHARGE }));
     return toProcessorPaymentIntent(fromSdkPaymentIntent(pi));
   }
 
   async capturePaymentIntent(id: string, amount: number | null, idempotencyKey: string): Promise<ProcessorPaymentIntent> {
     const pi = await this.call(() =>
-      this.stripe.paymentIntents.capture(id, amount === null ? {} : { amount_to_capture: amount }, { idempotencyKey }),
+      this.stripe.paymentIntents.capture(
+        id,
+        amount === null ? { expand: WITH_CHARGE } : { amount_to_capture: amount, expand: WITH_CHARGE },
+        { idempotencyKey },
+      ),
     );
     return toProcessorPaymentIntent(fromSdkPaymentIntent(pi));
   }
 
   async cancelPaymentIntent(id: string, idempotencyKey: string): Promise<ProcessorPaymentIntent> {
-    const pi = await this.call(() => this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
+    const pi = await this.call(() => this.stripe.paymentIntents.cancel(id, { expand: WITH_CHARGE }, { idempotencyKey }));
     return toProcessorPaymentIntent(fromSdkPaymentIntent(pi));
   }
 
@@ -154,7 +165,7 @@ export class StripeProcessor implements PaymentProcessor {
   async findPaymentIntentByMetadata(customerId: string, metadata: Record<string, string>, createdSince: Date): Promise<ProcessorPaymentIntent | null> {
     return this.call(async () => {
       const created = { gte: Math.floor(createdSince.getTime() / 1000) };
-      for await (const pi of this.stripe.paymentIntents.list({ customer: customerId, created, limit: 100 })) {
+      for await (const pi of this.stripe.paymentIntents.list({ customer: customerId, created, limit: 100, expand: ['data.latest_charge'] })) {
         if (metadataHolds(pi.metadata, metadata)) return toProcessorPaymentIntent(fromSdkPaymentIntent(pi));
       }
       return null;
