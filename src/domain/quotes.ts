@@ -115,7 +115,10 @@ export class QuoteService {
   /** The distance of an address pair: from the cache while it holds, else from the Location Service. */
   private async distance(fromAddress: string, toAddress: string, callerToken: string | undefined): Promise<TripDistance> {
     if (!this.location) {
-      throw unavailable('No Location Service is configured (LOCATION_SERVICE_URL) to measure the trip: send distanceKm instead of the addresses');
+      // Nothing is down: this deployment measures no trips, and the caller can fix the request.
+      throw new AppError('validation_failed', 'This service has no Location Service (LOCATION_SERVICE_URL) to measure the trip: send distanceKm instead of the addresses', {
+        param: 'fromAddress',
+      });
     }
     const key = JSON.stringify([normalizeAddress(fromAddress), normalizeAddress(toAddress)]);
     const cached = this.distances.get(key);
