@@ -184,6 +184,10 @@ describe('capture after delivery, end to end over HTTP', () => {
     });
     assert.equal(automatic.status, 400);
     assert.match(automatic.body.message, /captureOn "delivery" needs captureMethod "manual"/);
+    // This app has no LOCATION_SERVICE_URL: a quote by address is the caller's to fix.
+    const byAddress = await orderClient.post('/payment/delivery-fee', { fromAddress: 'a', toAddress: 'b', vehicleType: 'BIKE' });
+    assert.deepEqual([byAddress.status, byAddress.body.code], [400, 'validation_failed']);
+    assert.match(byAddress.body.message, /send distanceKm instead of the addresses/);
     const bad = await orderClient.post('/payment/delivery-events', { orderId: 'x', status: 'LOST' });
     assert.equal(bad.status, 400);
     // A customer never reports a delivery.

@@ -51,7 +51,16 @@ describe('delivery fee quotes over the Location Service', () => {
       assert.deepEqual(read.body.data, quote);
     }
     // The three quotes asked once: the address pair is answered from the cache after the first.
-    assert.equal(location.calls.filter((c) => (c.body as { fromAddress: string }).fromAddress === from).length, 1);
+    const asked = () => location.calls.filter((c) => (c.body as { fromAddress: string }).fromAddress === from).length;
+    assert.equal(asked(), 1);
+    // Past DISTANCE_CACHE_SECONDS (60 here) the pair is asked again.
+    clock += 61_000;
+    try {
+      assert.equal((await t.api.post('/payment/delivery-fee', { fromAddress: from, toAddress: '9 Elm St', vehicleType: 'BIKE' })).status, 201);
+    } finally {
+      clock -= 61_000;
+    }
+    assert.equal(asked(), 2);
     // The caller's token went with it (no client credentials are configured here).
     assert.match(location.calls.at(-1)!.authorization!, /^Bearer ey/);
   });
