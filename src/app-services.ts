@@ -2,7 +2,15 @@ import type { Config } from './config.js';
 import { webhookSecrets } from './config-webhooks.js';
 import { DataCipher } from './crypto/data-cipher.js';
 import { forwardedTokenContext } from './domain/order-notifications.js';
+import { DeliveryService, DeliveryTerms } from './domain/deliveries.js';
+import type { PeerToken } from './domain/quotes.js';
+import { QuoteService } from './domain/quotes.js';
+import { AuthorizationWatchdog } from './jobs/authorization-watchdog.js';
 import { OutboxRelay } from './jobs/outbox-relay.js';
+import { DeliveryCheckClient } from './peers/delivery-check.js';
+import { LocationServiceClient, unavailable } from './peers/location-service.js';
+import { DeliveriesRepository } from './store/deliveries-repository.js';
+import { QuotesRepository } from './store/quotes-repository.js';
 import { OrderServiceClient } from './peers/order-service.js';
 import { ServiceTokenSource } from './peers/service-token.js';
 import { CustomerService } from './domain/customers.js';
@@ -36,6 +44,9 @@ export interface AppServices {
   /** Delivers the outbox to the Order Service; null when ORDER_SERVICE_URL is unset (notifications off). */
   relay: OutboxRelay | null;
   webhooks: WebhookService;
+  quotes: QuoteService;
+  deliveries: DeliveryService;
+  authorizationWatchdog: AuthorizationWatchdog;
 }
 
 /** Wires repositories, the processor and the use cases together: the one place that knows them all. */
@@ -43,7 +54,8 @@ export function createServices(
   db: Database,
   processor: PaymentProcessor,
   logger: Logger,
-  config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys' | 'webhooks' | 'auth'>,
+  config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys' | 'webhooks' | 'auth' | 'delivery'>,
+  now: () => Date = () => new Date(),
 ): AppServices {
   const cards = new PaymentMethodsRepository(db);
   const outbox = new OutboxRepository(db);
@@ -59,7 +71,25 @@ export function createServices(
   const idempotencyKeys = new IdempotencyKeysRepository(db);
   const customers = new CustomerService(new CustomersRepository(db), processor, logger);
   const sealForwardedToken = cipher ? (paymentId: string, token: string) => cipher.encrypt(token, forwardedTokenContext(paymentId)) : null;
-  const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger, undefined, sealForwardedToken);
+  const delivery = config.delivery;
+  const deliveriesRepository = new DeliveriesRepository(db);
+  const quotes = new QuoteService(
+    new QuotesRepository(db),
+    delivery.locationServiceUrl ? new LocationServiceClient({ baseUrl: delivery.locationServiceUrl, timeoutMs: delivery.timeoutMs }) : null,
+    peerToken(config, delivery.locationTokenScope, delivery.timeoutMs),
+    { fareTable: delivery.fareTable, ttlMs: delivery.quoteTtlMs, distanceCacheMs: delivery.distanceCacheMs },
+    now,
+  );
+  const terms = new DeliveryTerms(
+    quotes,
+    deliveriesRepository,
+    delivery.deliveryCheckUrl ? new DeliveryCheckClient({ baseUrl: delivery.deliveryCheckUrl, timeoutMs: delivery.timeoutMs }) : null,
+    peerToken(config, delivery.deliveryCheckTokenScope, delivery.timeoutMs),
+    { requireQuote: delivery.requireQuote, names: config.auth.names },
+    now,
+  );
+  const payments = new PaymentService(customers, cards, paymentsRepository, processor, logger, now, sealForwardedToken, terms);
+  const deliveries = new DeliveryService(payments, deliveriesRepository, logger, now);
   const refunds = new RefundService(payments, refundsRepository, processor, logger);
   const superseded = new SupersededPaymentService(payments, refunds, logger);
   payments.whenSuperseded((payment) => superseded.settle(payment));
@@ -84,6 +114,25 @@ export function createServices(
     outbox,
     relay,
     webhooks,
+    quotes,
+    deliveries,
+    authorizationWatchdog: new AuthorizationWatchdog(deliveries, logger, delivery.warnBeforeMs),
+  };
+}
+
+/**
+ * The token a call to a peer carries: the service's own from the client credentials, asked with
+ * the peer's scope, when they are configured; else the caller's, forwarded.
+ */
+function peerToken(config: Pick<Config, 'clientCredentials'>, scope: string, timeoutMs: number): PeerToken {
+  const source = config.clientCredentials ? new ServiceTokenSource({ ...config.clientCredentials, scope }, timeoutMs) : null;
+  return async (callerToken) => {
+    if (!source) return callerToken ?? null;
+    try {
+      return await source.token();
+    } catch (error) {
+      throw unavailable(`No service token for the call: the Auth Service's token endpoint failed (${(error as Error).message})`);
+    }
   };
 }
 

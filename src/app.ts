@@ -40,6 +40,8 @@ import { ServiceMetrics } from './observability/metrics.js';
 import { Readiness } from './observability/readiness.js';
 import { parseTraceparent, type TraceContext } from './observability/trace-context.js';
 import { instrumentProcessor } from './processors/instrumented.js';
+import { deliveryEventRoutes } from './http/routes/delivery-events.js';
+import { deliveryFeeRoutes } from './http/routes/delivery-fees.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { SimulatedProcessor } from './processors/simulated/simulated-processor.js';
 import type { Database } from './store/database.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   processor: PaymentProcessor;
   /** What /ready reports of the process's life; default: serving from the start (tests). */
   readiness?: Readiness;
+  /** The clock of payments, quotes and the authorization watchdog (tests move it); default: the system's. */
+  now?: () => Date;
 }
 
 export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
@@ -124,7 +128,7 @@ export async function buildApp(
   const metrics = new ServiceMetrics({ db: deps.db, outbox: new OutboxRepository(deps.db) });
   // Timed around every call, whichever processor it is; the instanceof checks below still see the processor itself.
   const processor = instrumentProcessor(deps.processor, (name, operation, outcome, seconds) => metrics.observeProcessorCall(name, operation, outcome, seconds));
-  const services = createServices(deps.db, processor, contextualLogger(app.log), config);
+  const services = createServices(deps.db, processor, contextualLogger(app.log), config, deps.now);
   services.reconciler.onPass((report) => metrics.reconciled(report));
   app.decorate('services', services);
   app.decorate('metrics', metrics);
@@ -160,6 +164,8 @@ export async function buildApp(
   await app.register(adminOutboxRoutes, { services });
   await app.register(adminAuditRoutes, { auditLog });
   await app.register(webhookRoutes, { services, bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(deliveryFeeRoutes, { services });
+  await app.register(deliveryEventRoutes, { services });
   // Stripe hosts its own 3-D Secure page; the simulated processor's is served here, and only with it.
   if (deps.processor instanceof SimulatedProcessor) await app.register(simulatedChallengeRoutes, { challenges: deps.processor.challenges });
   // Likewise Stripe.js's confirmation of a browser-confirmed payment, for the simulated processor only.
@@ -178,6 +184,7 @@ export async function buildApp(
   app.addHook('onClose', async () => {
     await services.reconciler.stop();
     await services.relay?.stop();
+    await services.authorizationWatchdog.stop();
   });
   // Events already answered are processed before the database goes; the reconciler takes any left.
   app.addHook('onClose', () => services.webhooks.stop());

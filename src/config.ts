@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AccessNames } from './auth/access-rules.js';
+import { DELIVERY_ENV, deliveryConfig, type DeliveryConfig } from './config-delivery.js';
 import { NOTIFICATIONS_ENV, notificationsConfig, type NotificationsConfig } from './config-notifications.js';
 import { OPERATIONS_ENV, operationsConfig, type OperationsConfig } from './config-operations.js';
 import { PERIMETER_ENV, perimeterConfig, type PerimeterConfig } from './config-perimeter.js';
@@ -158,11 +159,12 @@ export const EnvSchema = Type.Object({
   ...PERIMETER_ENV,
   ...NOTIFICATIONS_ENV,
   ...OPERATIONS_ENV,
+  ...DELIVERY_ENV,
 });
 
 export type Env = Static<typeof EnvSchema>;
 
-export interface Config extends PerimeterConfig, NotificationsConfig, OperationsConfig {
+export interface Config extends PerimeterConfig, NotificationsConfig, OperationsConfig, DeliveryConfig {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
@@ -332,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...perimeterConfig(e, fail),
     ...notificationsConfig(e, e.NODE_ENV === 'production', fail),
     ...operationsConfig(e, fail),
+    ...deliveryConfig(e, fail),
   };
 }
 

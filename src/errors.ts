@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   idempotency_error: 400,
   card_data_not_allowed: 400,
   webhook_signature_invalid: 400,
+  amount_mismatch: 400,
   unauthorized: 401,
   card_declined: 402,
   forbidden: 403,
@@ -23,11 +24,15 @@ export const ERROR_STATUS = {
   refund_not_found: 404,
   order_not_found: 404,
   outbox_entry_not_found: 404,
+  quote_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   order_already_paid: 409,
   invalid_state: 409,
   idempotency_in_progress: 409,
+  quote_expired: 409,
+  quote_used: 409,
+  delivery_not_completed: 409,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,
@@ -37,6 +42,7 @@ export const ERROR_STATUS = {
   processor_misconfigured: 500,
   processor_unavailable: 503,
   service_unavailable: 503,
+  dependency_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -106,6 +106,7 @@ async function boot(app: FastifyInstance, opened: Database, config: Config): Pro
   const budget = new Promise<false>((resolve) => setTimeout(() => resolve(false), BOOT_RECONCILE_BUDGET_MS).unref());
   if (!(await Promise.race([pass, budget]))) app.log.warn('boot reconciliation goes on in the background');
   if (config.reconciler.intervalMs > 0) app.services.reconciler.start(config.reconciler.intervalMs);
+  app.services.authorizationWatchdog.start(config.delivery.watchIntervalMs);
   const relay = app.services.relay;
   if (relay && config.notifications) {
     // What an earlier run left queued goes out now; then every commit kicks the relay, and the sweep catches the rest.

@@ -36,6 +36,10 @@ export const ACCESS_RULES = {
   cancel: { scopes: ['writeScope', 'orderScope'], customers: true },
   /** Refunds: as admin-or-write, plus the order service's scope (it refunds a cancelled order). */
   refund: { scopes: ['writeScope', 'orderScope'], customers: false },
+  /** Delivery fee quotes: any reading or writing service, or a customer (a quote holds no one's data). */
+  quote: { scopes: ['readScope', 'writeScope', 'orderScope'], customers: true },
+  /** Delivery events (an order delivered or cancelled): the order service's scope; never a customer. */
+  'delivery-event': { scopes: ['orderScope'], customers: false },
   /** Operators' views and repairs (the outbox): the admin role only. */
   admin: { scopes: [], customers: false },
 } as const satisfies Record<string, { scopes: ReadonlyArray<Exclude<keyof AccessNames, 'adminRole'>>; customers: boolean }>;

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } from '../processors/processor.js';
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
@@ -11,6 +12,7 @@ import { answerFor, declined, orderAlreadyPaid, outcomeUnknown, paymentIntentNot
 import { awaitsBrowser, awaitsCustomer, needsResolution, outcomeFromIntent, outcomeFromRefusal } from './payment-outcomes.js';
 import { creationKey, findCreatedIntent, paymentIntentRequest } from './payment-requests.js';
 import { assertOperationAllowed, statusesThatCanBecome } from './payment-state.js';
+import { NO_TERMS, type PaymentTerms, type PaymentTermsPolicy } from './payment-terms.js';
 import { toAppError, type Logger } from './processor-errors.js';
 import { processorKey } from './processor-keys.js';
 
@@ -23,6 +25,10 @@ export interface CreatePaymentInput {
   description?: string | undefined;
   returnUrl?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
+  /** The delivery fee quote the amount must equal (POST /payment/delivery-fee). */
+  quoteId?: string | undefined;
+  /** "delivery": with captureMethod manual, captured when the order's delivery is reported. */
+  captureOn?: 'delivery' | undefined;
 }
 
 /** Stripe's browser-confirmed flow: no card yet; Stripe.js confirms the intent with its client secret. */
@@ -33,6 +39,10 @@ export interface BrowserPaymentInput {
   orderId?: string | undefined;
   description?: string | undefined;
   captureMethod?: CaptureMethod | undefined;
+  /** The delivery fee quote the amount must equal (POST /payment/delivery-fee). */
+  quoteId?: string | undefined;
+  /** "delivery": with captureMethod manual, captured when the order's delivery is reported. */
+  captureOn?: 'delivery' | undefined;
 }
 
 /** Who asks: the caller's idempotency key (scoped to the caller), and the bearer token to forward to the Order Service. */
@@ -41,6 +51,8 @@ export interface RequestContext {
   bearerToken?: string | undefined;
   /** The caller's W3C traceparent, carried to the payment's notification. */
   traceparent?: string | undefined;
+  /** Who calls: REQUIRE_QUOTE holds customers to a quote. */
+  principal?: Principal | null | undefined;
 }
 
 /**
@@ -64,6 +76,8 @@ export class PaymentService {
     private readonly now: () => Date = () => new Date(),
     /** Seals the paying request's token for the Order Service's notification; null when notifications are off. */
     private readonly sealForwardedToken: ((paymentId: string, token: string) => string) | null = null,
+    /** Quotes and capture on delivery (src/domain/deliveries.ts); null: no such terms. */
+    private readonly terms: PaymentTermsPolicy | null = null,
   ) {}
 
   /** Who settles a payment recorded as superseded (refunds a late success): the services wire it, the refund service being built on this one. */
@@ -88,6 +102,7 @@ export class PaymentService {
         { param: 'orderId' },
       );
     }
+    const terms = await this.termsOf(input, amount, currency, input.captureMethod ?? 'automatic', context);
     const customer = await this.customers.getByCustomerId(input.customerId);
     const card = await this.cards.get(input.paymentMethodId);
     if (card && card.customerId !== customer.id) {
@@ -108,6 +123,7 @@ export class PaymentService {
       captureMethod: input.captureMethod ?? 'automatic',
       description: input.description ?? null,
       returnUrl: input.returnUrl ?? null,
+      ...terms,
     });
     if ('heldBy' in inserted) {
       // A holder waiting for the customer may have moved on at the processor (3-D Secure failed or
@@ -156,6 +172,7 @@ export class PaymentService {
         { param: 'orderId' },
       );
     }
+    const terms = await this.termsOf(input, amount, currency, captureMethod, context);
     const customer = await this.customers.getByCustomerId(input.customerId);
     const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
     const inserted = await this.payments.insertPending({
@@ -171,6 +188,7 @@ export class PaymentService {
       captureMethod,
       description: input.description ?? null,
       returnUrl: null,
+      ...terms,
     });
     const sameRequest = (p: Payment) =>
       p.amount === amount && p.currency === currency && p.customerId === customer.id && p.captureMethod === captureMethod &&
@@ -191,6 +209,12 @@ export class PaymentService {
     }
     const created = await this.confirm(inserted.payment, 'request');
     return awaitsBrowser(created) ? created : answerFor(created);
+  }
+
+  /** The quote and capture terms of a new payment, checked before its row is written. */
+  private termsOf(input: CreatePaymentInput | BrowserPaymentInput, amount: number, currency: string, captureMethod: CaptureMethod, context: RequestContext): Promise<PaymentTerms> {
+    if (!this.terms) return Promise.resolve(NO_TERMS);
+    return this.terms.termsFor({ quoteId: input.quoteId, captureOn: input.captureOn, captureMethod, orderId: input.orderId ?? null, amount, currency, principal: context.principal });
   }
 
   /** The paying request's token, sealed for the Order Service's notification; null when there is none to forward. */
@@ -246,7 +270,7 @@ export class PaymentService {
   }
 
   /** Captures all (or `amount` of) an authorization. */
-  async capture(paymentIntentId: string, amount: number | undefined): Promise<Payment> {
+  async capture(paymentIntentId: string, amount: number | undefined, context: RequestContext = {}): Promise<Payment> {
     const payment = await this.current(paymentIntentId);
     assertOperationAllowed('capture', payment.status);
     if (payment.supersededBy !== null) {
@@ -255,6 +279,7 @@ export class PaymentService {
         status: payment.status,
       });
     }
+    await this.terms?.assertCapturable(payment, context.bearerToken);
     if (amount !== undefined) {
       assertAmount(amount, payment.currency);
       if (amount > payment.amountCapturable) {

@@ -1,4 +1,5 @@
 import { formatCardExpiry } from '../domain/cards.js';
+import type { DeliveryView } from '../domain/deliveries.js';
 import type { Payment, Refund, SavedCard } from '../domain/models.js';
 import { awaitsBrowser } from '../domain/payment-outcomes.js';
 
@@ -59,6 +60,23 @@ export function presentPaymentDetails(payment: Payment) {
     capture_before: payment.captureBefore?.toISOString() ?? null,
     created_at: payment.createdAt.toISOString(),
     updated_at: payment.updatedAt.toISOString(),
+  };
+}
+
+/** The delivery block of a payment's status: whether it waits for a delivery, and what reported it. */
+export function presentDelivery(view: DeliveryView) {
+  const expected = view.terms?.captureOn === 'delivery';
+  const delivered = view.events.find((event) => event.status === 'DELIVERED') ?? null;
+  return {
+    delivery: expected
+      ? {
+          expected,
+          delivered_at: delivered?.receivedAt.toISOString() ?? null,
+          delivered_by: delivered ? { event_id: delivered.id, source: delivered.source } : null,
+          events: view.events.map((event) => ({ event_id: event.id, status: event.status, source: event.source, received_at: event.receivedAt.toISOString() })),
+        }
+      : null,
+    quote: view.terms?.quoteId ? { quote_id: view.terms.quoteId, breakdown: view.terms.quoteBreakdown ?? {} } : null,
   };
 }
 

@@ -94,6 +94,10 @@ export interface NewPayment {
   notifyToken?: string | null;
   /** The creating request's W3C traceparent, passed on with its notification; null without one. */
   traceparent?: string | null;
+  /** Its delivery terms (migration 013): the quote it pays, the breakdown charged, capture on delivery. */
+  quoteId?: string | null;
+  quoteBreakdown?: Record<string, unknown> | null;
+  captureOn?: 'delivery' | null;
 }
 
 /**
@@ -172,13 +176,14 @@ export class PaymentsRepository {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                                 status, description, return_url, notify_token, traceparent)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12)`,
+                                 status, description, return_url, notify_token, traceparent, quote_id, quote_breakdown, capture_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15)`,
           [
             payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
             payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
             this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
             payment.traceparent ?? null,
+            payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
           ],
         );
         await insertEvent(tx, payment.id, null, 'unknown', 'request');

@@ -109,6 +109,8 @@ export interface TestAppOptions {
    * `inject`), as `npm start` does over HTTP. Off by default: events are then only kept.
    */
   deliverEvents?: boolean;
+  /** The app's clock (payments, quotes, the authorization watchdog), for tests that move time. */
+  now?: () => Date;
 }
 
 /** Delivers signed events to an app's webhook endpoint through `inject`; anything but 2xx is a failed delivery. */
@@ -145,7 +147,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const delivery = options.deliverEvents ? { sink: injectEventSink(() => built!), secret: () => webhookSecrets(config)[0]! } : undefined;
   const processor =
     options.processor?.(database.db) ?? new SimulatedProcessor(new SimulatedLedger(database.db), options.faults, delivery ? { delivery } : {});
-  const app = (built = await buildApp(config, { db: database.db, processor }, options.logger ? { logger: options.logger } : {}));
+  const app = (built = await buildApp(config, { db: database.db, processor, ...(options.now ? { now: options.now } : {}) }, options.logger ? { logger: options.logger } : {}));
   const answers = watchDocumentedAnswers(app);
   options.beforeReady?.(app);
   await app.ready();

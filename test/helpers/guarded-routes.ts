@@ -125,6 +125,30 @@ export const GUARDED_ROUTES: GuardedRoute[] = [
     request: async () => ({ method: 'GET', url: '/payment/admin/audit' }),
   },
   {
+    route: 'POST /payment/delivery-fee',
+    request: async () => ({ method: 'POST', url: '/payment/delivery-fee', body: { distanceKm: 3.2, vehicleType: 'BIKE' } }),
+  },
+  {
+    route: 'GET /payment/delivery-fee/{quoteId}',
+    request: async (admin) => {
+      const quote = await admin.post('/payment/delivery-fee', { distanceKm: 3.2, vehicleType: 'BIKE' });
+      return { method: 'GET', url: `/payment/delivery-fee/${quote.body.data.quoteId}` };
+    },
+  },
+  {
+    route: 'POST /payment/delivery-events',
+    request: async (admin, owner) => {
+      const order = orderId();
+      const authorized = await pay(admin, owner.customerId, owner.cardId, { orderId: order, captureMethod: 'manual', captureOn: 'delivery' });
+      if (authorized.status !== 200) throw new Error(`authorization answered ${authorized.status}: ${JSON.stringify(authorized.body)}`);
+      return { method: 'POST', url: '/payment/delivery-events', body: { orderId: order, status: 'DELIVERED' } };
+    },
+  },
+  {
+    route: 'GET /payment/admin/authorizations',
+    request: async () => ({ method: 'GET', url: '/payment/admin/authorizations?expiring=24h' }),
+  },
+  {
     // Without ORDER_SERVICE_URL nothing is queued: the admin passes the rule and learns there is no such entry.
     route: 'POST /payment/admin/outbox/{id}/retry',
     request: async () => ({ method: 'POST', url: '/payment/admin/outbox/1/retry' }),
@@ -137,7 +161,8 @@ export function placeholderRequest(route: string): RouteRequest {
   const url = path
     .replace('{email}', 'someone%40example.com')
     .replace('{customerId}', 'cus_placeholder')
-    .replace('{id}', path.includes('/outbox/') ? '1' : 'pi_placeholder');
+    .replace('{id}', path.includes('/outbox/') ? '1' : 'pi_placeholder')
+    .replace('{quoteId}', 'quo_000000000000000000000000');
   return method === 'GET' ? { method, url } : { method, url, body: {} };
 }
 

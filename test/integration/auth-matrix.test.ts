@@ -29,6 +29,10 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/admin/outbox':                [403,   403,   403,   403,   403,   403,   'ok'],
   'GET /payment/admin/audit':                 [403,   403,   403,   403,   403,   403,   'ok'],
   'POST /payment/admin/outbox/{id}/retry':    [403,   403,   403,   403,   403,   403,   404],
+  'POST /payment/delivery-fee':               ['ok',  'ok',  'ok',  'ok',  'ok',  403,   'ok'],
+  'GET /payment/delivery-fee/{quoteId}':      ['ok',  'ok',  'ok',  'ok',  'ok',  403,   'ok'],
+  'POST /payment/delivery-events':            [403,   403,   403,   403,   'ok',  403,   'ok'],
+  'GET /payment/admin/authorizations':        [403,   403,   403,   403,   403,   403,   'ok'],
 };
 
 describe('who may do what: every guarded route against every kind of caller', () => {

@@ -48,9 +48,9 @@ describe('the access rule table', () => {
   it('gives each scope exactly its rules', () => {
     const allowed = (scope: string) =>
       (Object.keys(ACCESS_RULES) as Array<keyof typeof ACCESS_RULES>).filter((rule) => decideAccess(rule, who({ kind: 'service', scopes: [scope] }), names).outcome === 'allow');
-    assert.deepEqual(allowed('payment.read'), ['read']);
-    assert.deepEqual(allowed('payment.write'), ['write', 'create-payment', 'admin-or-write', 'cancel', 'refund']);
-    assert.deepEqual(allowed('order.write'), ['create-payment', 'cancel', 'refund']);
+    assert.deepEqual(allowed('payment.read'), ['read', 'quote']);
+    assert.deepEqual(allowed('payment.write'), ['write', 'create-payment', 'admin-or-write', 'cancel', 'refund', 'quote']);
+    assert.deepEqual(allowed('order.write'), ['create-payment', 'cancel', 'refund', 'quote', 'delivery-event']);
     assert.deepEqual(allowed('order.read'), []);
   });
 

@@ -205,6 +205,8 @@ export interface paths {
          *
          *     Without `paymentMethodId` this is Stripe's browser-confirmed flow: the intent is created in `requires_payment_method` and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled (GET /payment/payment-intent/{id}) or Stripe's webhook arrives. Such a payment holds its order while it waits; sending it again answers the same intent, and another payment for the order cancels it first.
          *
+         *     With `quoteId` the amount is the delivery fee quote's total and the payment keeps its breakdown; with `captureMethod: "manual"` and `captureOn: "delivery"` the card is only authorized, and captured when the order's DELIVERED event is reported.
+         *
          *     `paymentIntentId` and `clientSecret` repeat `payment_intent_id` and `client_secret` under the names the CommuneDrop web app reads.
          *
          *     **Access**: Requires the admin role, scope payment.write, scope order.write or a user token for the customer concerned.
@@ -227,7 +229,7 @@ export interface paths {
         put?: never;
         /**
          * Capture an authorized payment
-         * @description For a payment created with captureMethod manual (status requires_capture): charges `amount` (default: all that was authorized; less releases the rest). Any other status is 409 `invalid_state`.
+         * @description For a payment created with captureMethod manual (status requires_capture): charges `amount` (default: all that was authorized; less releases the rest). Any other status is 409 `invalid_state`. A payment captured on delivery (captureOn delivery) is refused with 409 `delivery_not_completed` until its DELIVERED event is recorded or DELIVERY_CHECK_URL says the order is delivered.
          *
          *     **Access**: Requires the admin role or scope payment.write.
          */
@@ -426,6 +428,94 @@ export interface paths {
          * @description Stripe's webhook endpoint: a Stripe Event (JSON), signed in the `Stripe-Signature` header with the endpoint's secret (STRIPE_WEBHOOK_SECRET; any of several while one is rotated) at most 300 s ago. Each event id is processed once; the answer comes as soon as the event is stored, the work after. Payment intent, refund and dispute events are handled; others are stored and ignored.
          */
         post: operations["receiveStripeEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/delivery-fee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Quote a delivery fee
+         * @description Prices a trip from the fare table (FARE_TABLE): `{fromAddress, toAddress, vehicleType}` asks the Location Service for the distance (the same pair is answered from a cache for DISTANCE_CACHE_SECONDS); `{distanceKm, vehicleType}` uses the distance sent. Every amount is in integer minor units: cost = km × rate (+ base fare, at least the minimum), tax = cost × tax rate, each rounded half-up once, total = cost + tax; the rider's commission is part of the cost. The quote is kept until `expiresAt` (QUOTE_TTL_SECONDS) for a payment to carry as `quoteId`. A vehicle without a rate is 400 naming those with one; the Location Service down, slow or answering nonsense is 503 `dependency_unavailable`.
+         *
+         *     **Access**: Requires the admin role, scope payment.read, scope payment.write, scope order.write or a user token for the customer concerned.
+         */
+        post: operations["createDeliveryFeeQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/delivery-fee/{quoteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A delivery fee quote
+         * @description The quote as it was made, its expiry, and the order it pays once a payment carried it.
+         *
+         *     **Access**: Requires the admin role, scope payment.read, scope payment.write, scope order.write or a user token for the customer concerned.
+         */
+        get: operations["getDeliveryFeeQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/delivery-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an order's delivery status
+         * @description For a payment made with captureMethod manual and captureOn delivery: `DELIVERED` captures its authorization, `CANCELLED` releases it (the Order Service hears of either through the usual notifications); the other statuses are recorded and change nothing. The same event twice is harmless (`duplicate: true`). An order without such a payment is 404 `order_not_found`.
+         *
+         *     **Access**: Requires the admin role or scope order.write.
+         */
+        post: operations["recordDeliveryEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorizations waiting for their delivery, lapsing soon
+         * @description Payments captured on delivery still authorized, without a DELIVERED event, whose capture_before falls within `expiring` (default 24h) or has passed, soonest first (at most 100). The watchdog logs these and cancels them at expiry. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["listAwaitedAuthorizations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4358,6 +4448,16 @@ export interface operations {
                      * @example automatic
                      */
                     captureMethod?: "automatic" | "manual";
+                    /**
+                     * @description The delivery fee quote paid (POST /payment/delivery-fee): amount must be its total (400 amount_mismatch), it must not have expired (409 quote_expired) and it pays one order (409 quote_used). Needs orderId.
+                     * @example quo_0123456789abcdef01234567
+                     */
+                    quoteId?: string;
+                    /**
+                     * @description With captureMethod manual: the card is authorized now and captured when the order's DELIVERED event arrives (POST /payment/delivery-events); CANCELLED releases it.
+                     * @enum {string}
+                     */
+                    captureOn?: "delivery";
                     /** @description Accepted for the web app's sake; the service always asks for cards without redirects unless returnUrl is given. */
                     automatic_payment_methods?: {
                         enabled: boolean;
@@ -4428,7 +4528,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: amount_below_minimum, card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
+            /** @description Error: amount_below_minimum, amount_mismatch, card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, payment_method_unusable, processor_invalid_request, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4463,7 +4563,7 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "amount_below_minimum" | "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
+                        code: "amount_below_minimum" | "amount_mismatch" | "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "payment_method_unusable" | "processor_invalid_request" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4592,7 +4692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: customer_not_found, payment_method_not_found */
+            /** @description Error: customer_not_found, payment_method_not_found, quote_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4627,13 +4727,13 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "customer_not_found" | "payment_method_not_found";
+                        code: "customer_not_found" | "payment_method_not_found" | "quote_not_found";
                     } & {
                         [key: string]: unknown;
                     };
                 };
             };
-            /** @description Error: idempotency_in_progress, order_already_paid */
+            /** @description Error: idempotency_in_progress, order_already_paid, quote_expired, quote_used */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4668,7 +4768,7 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_in_progress" | "order_already_paid";
+                        code: "idempotency_in_progress" | "order_already_paid" | "quote_expired" | "quote_used";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5016,6 +5116,33 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
                         };
                     };
                 };
@@ -5184,7 +5311,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: idempotency_in_progress, invalid_state */
+            /** @description Error: delivery_not_completed, idempotency_in_progress, invalid_state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5346,7 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "idempotency_in_progress" | "invalid_state";
+                        code: "delivery_not_completed" | "idempotency_in_progress" | "invalid_state";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5430,7 +5557,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: processor_unavailable, service_unavailable */
+            /** @description Error: dependency_unavailable, processor_unavailable, service_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5465,7 +5592,7 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "processor_unavailable" | "service_unavailable";
+                        code: "dependency_unavailable" | "processor_unavailable" | "service_unavailable";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5598,6 +5725,33 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
                         };
                     };
                 };
@@ -6174,6 +6328,33 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
                         };
                     };
                 };
@@ -7486,6 +7667,33 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
                         }[];
                         has_more: boolean;
                         /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -9229,6 +9437,1734 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createDeliveryFeeQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID) per logical request: a retry with the same key and body is answered with the first answer (`Idempotent-Replayed: true`) for 24 hours, never carried out twice. Keys belong to the caller.
+                 * @example 2f1c6a3e-8b4d-4f2a-9c1e-7d5b3a9e0f12
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Where the parcel is picked up; the Location Service measures the trip.
+                     * @example 1 Main St, Springfield
+                     */
+                    fromAddress?: string;
+                    /**
+                     * @description Where it is delivered.
+                     * @example 9 Elm St, Springfield
+                     */
+                    toAddress?: string;
+                    /**
+                     * @description The trip's length when the caller knows it (instead of the addresses).
+                     * @example 3.2
+                     */
+                    distanceKm?: number;
+                    /**
+                     * @description The Order Service's vehicle types; one without a rate in the fare table (WALK by default) is refused.
+                     * @example BIKE
+                     */
+                    vehicleType: "BIKE" | "CAR" | "TRUCK" | "WALK";
+                    /**
+                     * @description Three-letter ISO 4217 code; lower-cased by the service. Default usd.
+                     * @example usd
+                     */
+                    currency?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "quoteId": "quo_0123456789abcdef01234567",
+                     *         "distanceKm": 3.2,
+                     *         "durationMinutes": 12,
+                     *         "vehicleType": "BIKE",
+                     *         "currency": "usd",
+                     *         "breakdown": {
+                     *           "cost": 2560,
+                     *           "tax": 384,
+                     *           "total": 2944,
+                     *           "riderCommission": 640
+                     *         },
+                     *         "expiresAt": "2026-01-15T09:30:00.000Z",
+                     *         "orderId": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /**
+                             * @description A delivery fee quote.
+                             * @example quo_0123456789abcdef01234567
+                             */
+                            quoteId: string;
+                            /**
+                             * @description The distance priced, in km.
+                             * @example 3.2
+                             */
+                            distanceKm: number;
+                            /**
+                             * @description The Location Service's estimate of the ride; null when the distance was sent.
+                             * @example 12
+                             */
+                            durationMinutes: number | null;
+                            /**
+                             * @description The Order Service's vehicle types; one without a rate in the fare table (WALK by default) is refused.
+                             * @example BIKE
+                             */
+                            vehicleType: "BIKE" | "CAR" | "TRUCK" | "WALK";
+                            /** @example usd */
+                            currency: string;
+                            breakdown: {
+                                /**
+                                 * @description The trip's price before tax, in minor units.
+                                 * @example 2560
+                                 */
+                                cost: number;
+                                /**
+                                 * @description Tax on the cost, in minor units.
+                                 * @example 384
+                                 */
+                                tax: number;
+                                /**
+                                 * @description cost + tax: the amount a payment against the quote charges.
+                                 * @example 2944
+                                 */
+                                total: number;
+                                /**
+                                 * @description The rider's share, part of the cost (not added to the total).
+                                 * @example 640
+                                 */
+                                riderCommission: number;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Until when a payment can be made against the quote.
+                             */
+                            expiresAt: string;
+                            /**
+                             * @description The order the quote pays, once a payment carried it.
+                             * @example null
+                             */
+                            orderId: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: idempotency_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "idempotency_in_progress";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: dependency_unavailable, service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "dependency_unavailable" | "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDeliveryFeeQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The quote's id (quo_...).
+                 * @example quo_0123456789abcdef01234567
+                 */
+                quoteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "quoteId": "quo_0123456789abcdef01234567",
+                     *         "distanceKm": 3.2,
+                     *         "durationMinutes": 12,
+                     *         "vehicleType": "BIKE",
+                     *         "currency": "usd",
+                     *         "breakdown": {
+                     *           "cost": 2560,
+                     *           "tax": 384,
+                     *           "total": 2944,
+                     *           "riderCommission": 640
+                     *         },
+                     *         "expiresAt": "2026-01-15T09:30:00.000Z",
+                     *         "orderId": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /**
+                             * @description A delivery fee quote.
+                             * @example quo_0123456789abcdef01234567
+                             */
+                            quoteId: string;
+                            /**
+                             * @description The distance priced, in km.
+                             * @example 3.2
+                             */
+                            distanceKm: number;
+                            /**
+                             * @description The Location Service's estimate of the ride; null when the distance was sent.
+                             * @example 12
+                             */
+                            durationMinutes: number | null;
+                            /**
+                             * @description The Order Service's vehicle types; one without a rate in the fare table (WALK by default) is refused.
+                             * @example BIKE
+                             */
+                            vehicleType: "BIKE" | "CAR" | "TRUCK" | "WALK";
+                            /** @example usd */
+                            currency: string;
+                            breakdown: {
+                                /**
+                                 * @description The trip's price before tax, in minor units.
+                                 * @example 2560
+                                 */
+                                cost: number;
+                                /**
+                                 * @description Tax on the cost, in minor units.
+                                 * @example 384
+                                 */
+                                tax: number;
+                                /**
+                                 * @description cost + tax: the amount a payment against the quote charges.
+                                 * @example 2944
+                                 */
+                                total: number;
+                                /**
+                                 * @description The rider's share, part of the cost (not added to the total).
+                                 * @example 640
+                                 */
+                                riderCommission: number;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Until when a payment can be made against the quote.
+                             */
+                            expiresAt: string;
+                            /**
+                             * @description The order the quote pays, once a payment carried it.
+                             * @example null
+                             */
+                            orderId: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: quote_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "quote_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    recordDeliveryEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID) per logical request: a retry with the same key and body is answered with the first answer (`Idempotent-Replayed: true`) for 24 hours, never carried out twice. Keys belong to the caller.
+                 * @example 2f1c6a3e-8b4d-4f2a-9c1e-7d5b3a9e0f12
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example order_1234567890 */
+                    orderId: string;
+                    /**
+                     * @description The order's new status, as the Order Service names it: DELIVERED captures the authorization, CANCELLED releases it, the others are recorded.
+                     * @example DELIVERED
+                     */
+                    status: "ORDER PLACED" | "ORDER CONFIRMED" | "PAYMENT RECEIVED" | "AWAITING PICKUP" | "PICKED UP" | "OUT FOR DELIVERY" | "DELIVERED" | "CANCELLED";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "orderId": "order_1234567890",
+                     *         "status": "DELIVERED",
+                     *         "action": "captured",
+                     *         "duplicate": false,
+                     *         "payment_intent_id": "pi_1234567890",
+                     *         "payment_status": "succeeded"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @example order_1234567890 */
+                            orderId: string;
+                            /** @example DELIVERED */
+                            status: string;
+                            /**
+                             * @description captured, released (the authorization was canceled), recorded (nothing to do), already_settled (captured or canceled before).
+                             * @example captured
+                             */
+                            action: "captured" | "released" | "recorded" | "already_settled";
+                            /** @description True when this status was already recorded for the order: the event changed nothing new. */
+                            duplicate: boolean;
+                            /**
+                             * @description The payment intent id (pi_...).
+                             * @example pi_1234567890
+                             */
+                            payment_intent_id: string | null;
+                            /** @example succeeded */
+                            payment_status: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: order_not_found, payment_intent_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "order_not_found" | "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: idempotency_in_progress, invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "idempotency_in_progress" | "invalid_state";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error, processor_misconfigured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error" | "processor_misconfigured";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: dependency_unavailable, processor_unavailable, service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "dependency_unavailable" | "processor_unavailable" | "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listAwaitedAuthorizations: {
+        parameters: {
+            query: {
+                /**
+                 * @description How far ahead to look (a number with m, h or d).
+                 * @example 24h
+                 */
+                expiring: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": [
+                     *         {
+                     *           "payment_intent_id": "pi_1234567890",
+                     *           "order_id": "order_1234567890",
+                     *           "amount": 2944,
+                     *           "currency": "usd",
+                     *           "capture_before": "2026-01-15T09:30:00.000Z",
+                     *           "created_at": "2026-01-15T09:30:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /**
+                             * @description The payment intent id (pi_...).
+                             * @example pi_1234567890
+                             */
+                            payment_intent_id: string | null;
+                            /** @example order_1234567890 */
+                            order_id: string;
+                            /** @example 2944 */
+                            amount: number;
+                            /** @example usd */
+                            currency: string;
+                            /** Format: date-time */
+                            capture_before: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
                     } & {
                         [key: string]: unknown;
                     };

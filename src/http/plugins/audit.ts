@@ -13,6 +13,8 @@ const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'POST /payment/payment-intent/:id/cancel': 'payment.cancel',
   'POST /payment/refund': 'refund.create',
   'POST /payment/admin/outbox/:id/retry': 'outbox.retry',
+  // A delivery event captures or releases an authorization.
+  'POST /payment/delivery-events': 'delivery.event',
 };
 
 /** Refusals that were carried out at the processor and recorded (a declined charge), or left a row to settle (an outage). */

@@ -52,6 +52,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'refunds', description: 'Giving money back' },
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'webhooks', description: 'Events from the payment processor (Stripe)' },
+        { name: 'deliveries', description: 'Delivery fee quotes, and payments captured when the delivery is reported' },
       ],
     },
   });

@@ -3,7 +3,7 @@ import type { AppServices } from '../../app-services.js';
 import type { Principal } from '../../auth/principal.js';
 import { AppError, isAppError } from '../../errors.js';
 import { requestKeyOf } from '../plugins/idempotency.js';
-import { presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
+import { presentDelivery, presentPaymentDetails, presentPaymentIntent } from '../presenters.js';
 import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import {
   CapturePaymentIntentBody,
@@ -54,20 +54,23 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
           'and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled ' +
           '(GET /payment/payment-intent/{id}) or Stripe\'s webhook arrives. Such a payment holds its order while it waits; sending it ' +
           'again answers the same intent, and another payment for the order cancels it first.\n\n' +
+          'With `quoteId` the amount is the delivery fee quote\'s total and the payment keeps its breakdown; with `captureMethod: "manual"` ' +
+          'and `captureOn: "delivery"` the card is only authorized, and captured when the order\'s DELIVERED event is reported.\n\n' +
           '`paymentIntentId` and `clientSecret` repeat `payment_intent_id` and `client_secret` under the names the CommuneDrop web app reads.',
         body: CreatePaymentIntentBody,
         response: {
           200: Envelope(PaymentIntentData),
           ...errorResponses(
             'invalid_amount', 'amount_below_minimum', 'card_declined', 'customer_not_found', 'payment_method_not_found',
-            'payment_method_unusable', 'order_already_paid', ...PROCESSOR_ERRORS,
+            'payment_method_unusable', 'order_already_paid', 'amount_mismatch', 'quote_not_found', 'quote_expired', 'quote_used',
+            ...PROCESSOR_ERRORS,
           ),
         },
       },
     },
     async (request) => {
       const body = request.body;
-      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent };
+      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent, principal: request.principal };
       const paymentMethodId = body.paymentMethodId;
       if (paymentMethodId === undefined && body.returnUrl !== undefined) {
         throw new AppError('validation_failed', 'returnUrl goes with paymentMethodId; in the browser-confirmed flow Stripe.js takes the return URL when it confirms', {
@@ -83,6 +86,8 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
           orderId: body.orderId,
           description: body.description,
           captureMethod: body.captureMethod,
+          quoteId: body.quoteId,
+          captureOn: body.captureOn,
         }, context);
         return { success: true as const, data: presentPaymentIntent(waiting) };
       }
@@ -95,6 +100,8 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         description: body.description,
         returnUrl: body.returnUrl,
         captureMethod: body.captureMethod,
+        quoteId: body.quoteId,
+        captureOn: body.captureOn,
       }, context);
       return { success: true as const, data: presentPaymentIntent(payment) };
     },
@@ -110,12 +117,13 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
         summary: 'Capture an authorized payment',
         description:
           'For a payment created with captureMethod manual (status requires_capture): charges `amount` (default: all that was ' +
-          'authorized; less releases the rest). Any other status is 409 `invalid_state`.',
+          'authorized; less releases the rest). Any other status is 409 `invalid_state`. A payment captured on delivery (captureOn delivery) ' +
+          'is refused with 409 `delivery_not_completed` until its DELIVERED event is recorded or DELIVERY_CHECK_URL says the order is delivered.',
         params: PaymentIntentParams,
         body: CapturePaymentIntentBody,
         response: {
           200: Envelope(PaymentIntentDetails),
-          ...errorResponses('invalid_amount', 'payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
+          ...errorResponses('invalid_amount', 'payment_intent_not_found', 'invalid_state', 'delivery_not_completed', 'dependency_unavailable', ...PROCESSOR_ERRORS),
         },
       },
       // The body is optional: no body means "capture everything".
@@ -124,7 +132,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       },
     },
     async (request) => {
-      const payment = await services.payments.capture(request.params.id, request.body.amount);
+      const payment = await services.payments.capture(request.params.id, request.body.amount, { bearerToken: request.bearerToken });
       return { success: true as const, data: presentPaymentDetails(payment) };
     },
   );
@@ -169,7 +177,7 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
     },
     async (request) => {
       const payment = await services.payments.status(request.params.id);
-      return { success: true as const, data: presentPaymentDetails(payment) };
+      return { success: true as const, data: { ...presentPaymentDetails(payment), ...presentDelivery(await services.deliveries.view(payment)) } };
     },
   );
 };

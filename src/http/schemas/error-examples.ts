@@ -117,5 +117,27 @@ export const ERROR_EXAMPLES = {
     summary: 'An event not signed with the endpoint\'s secret, or signed too long ago',
     message: 'The Stripe-Signature header matches no signing secret of this endpoint (STRIPE_WEBHOOK_SECRET)',
   },
+  amount_mismatch: {
+    summary: 'The amount is not the quote\'s total',
+    message: 'amount 2400 does not match quote quo_1234567890abcdef\'s total 2576 (25.76 USD): charge the quoted total, or get a new quote',
+    fields: { param: 'amount', quote_total: 2576 },
+  },
+  quote_not_found: { summary: 'No such quote', message: 'No delivery fee quote quo_1234567890abcdef' },
+  quote_expired: {
+    summary: 'The quote is past its expiry',
+    message: 'Quote quo_1234567890abcdef expired at 2026-01-01T12:15:00.000Z: get a new quote (POST /payment/delivery-fee)',
+  },
+  quote_used: {
+    summary: 'The quote already pays another order',
+    message: 'Quote quo_1234567890abcdef already pays order order_1234567890; a quote pays one order: get a new quote',
+  },
+  delivery_not_completed: {
+    summary: 'The payment is captured on delivery, which is not reported yet',
+    message: 'Payment pi_1234567890 is captured when order order_1234567890 is delivered, and no DELIVERED event has been recorded for it',
+  },
+  dependency_unavailable: {
+    summary: 'A service this one asks did not answer usefully',
+    message: 'The Location Service did not answer within 3000 ms; try again, or send distanceKm',
+  },
   service_unavailable: { summary: 'A dependency does not answer', message: 'The database does not answer' },
 } as const satisfies Record<ErrorCode, ErrorExample>;

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Amount, Currency, CustomerId, PaymentIntentId, PaymentMethodId } from './common.js';
+import { PaymentDeliveryData, PaymentQuoteData, QuoteId } from './delivery.js';
 
 /** A schema for use inside a union: OpenAPI 3.0 allows examples on the union, not on its members. */
 function withoutExamples<T extends TSchema>(schema: T): T {
@@ -43,6 +44,15 @@ export const CreatePaymentIntentBody = Type.Object({
   returnUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, description: 'Where 3-D Secure sends the customer back.', examples: ['https://example.com/checkout/complete'] })),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   captureMethod: Type.Optional({ ...CaptureMethod, default: 'automatic' }),
+  quoteId: Type.Optional({
+    ...QuoteId,
+    description: 'The delivery fee quote paid (POST /payment/delivery-fee): amount must be its total (400 amount_mismatch), it must not have expired (409 quote_expired) and it pays one order (409 quote_used). Needs orderId.',
+  }),
+  captureOn: Type.Optional(
+    Type.Literal('delivery', {
+      description: 'With captureMethod manual: the card is authorized now and captured when the order\'s DELIVERED event arrives (POST /payment/delivery-events); CANCELLED releases it.',
+    }),
+  ),
   automatic_payment_methods: Type.Optional(
     Type.Object(
       { enabled: Type.Boolean(), allow_redirects: Type.Optional(Type.Union([Type.Literal('always'), Type.Literal('never')])) },
@@ -99,6 +109,8 @@ export const PaymentIntentDetails = Type.Object({
   }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  delivery: Type.Optional(PaymentDeliveryData),
+  quote: Type.Optional(PaymentQuoteData),
 });
 
 export const CapturePaymentIntentBody = Type.Object({
