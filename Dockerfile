@@ -3,8 +3,9 @@
 # production dependencies and dist/, as a non-root user, with node itself as PID 1 (it handles
 # SIGTERM: /ready turns 503, in-flight requests finish, then it exits; see the README's operator page).
 # `npm run check:deploy` replays these steps as plain commands, so keep each RUN a plain shell line.
+# Node.js 26, the current long-term-support line (the project is tested on 20, 22, 24 and 26).
 
-FROM node:22-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
@@ -13,7 +14,7 @@ COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production
 ENV PORT=9000
 WORKDIR /app
