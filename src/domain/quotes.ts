@@ -42,7 +42,8 @@ export class QuoteService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(input: QuoteInput, callerToken: string | undefined): Promise<Quote> {
+  /** A fee quote; `traceparent` is the caller's trace, carried to the Location Service. */
+  async create(input: QuoteInput, callerToken: string | undefined, traceparent?: string | undefined): Promise<Quote> {
     const currency = normalizeCurrency(input.currency);
     const byAddress = input.fromAddress !== undefined || input.toAddress !== undefined;
     if (byAddress && input.distanceKm !== undefined) {
@@ -59,7 +60,7 @@ export class QuoteService {
     // The fare is checked before the Location Service is asked: an unpriced vehicle costs it nothing.
     if (byAddress) quoteFare(this.settings.fareTable, 0, input.vehicleType, currency);
     const trip = byAddress
-      ? await this.distance(input.fromAddress!.trim(), input.toAddress!.trim(), callerToken)
+      ? await this.distance(input.fromAddress!.trim(), input.toAddress!.trim(), callerToken, traceparent)
       : { distanceKm: input.distanceKm!, durationMinutes: null };
     const fare = quoteFare(this.settings.fareTable, trip.distanceKm, input.vehicleType, currency);
     const createdAt = this.now();
@@ -113,7 +114,7 @@ export class QuoteService {
   }
 
   /** The distance of an address pair: from the cache while it holds, else from the Location Service. */
-  private async distance(fromAddress: string, toAddress: string, callerToken: string | undefined): Promise<TripDistance> {
+  private async distance(fromAddress: string, toAddress: string, callerToken: string | undefined, traceparent: string | undefined): Promise<TripDistance> {
     if (!this.location) {
       // Nothing is down: this deployment measures no trips, and the caller can fix the request.
       throw new AppError('validation_failed', 'This service has no Location Service (LOCATION_SERVICE_URL) to measure the trip: send distanceKm instead of the addresses', {
@@ -124,7 +125,7 @@ export class QuoteService {
     const cached = this.distances.get(key);
     const now = this.now().getTime();
     if (cached && cached.until > now) return cached.trip;
-    const trip = await this.location.matrix(fromAddress, toAddress, await this.peerToken(callerToken));
+    const trip = await this.location.matrix(fromAddress, toAddress, await this.peerToken(callerToken), traceparent);
     if (trip.distanceKm > MAX_DISTANCE_KM) {
       throw unavailable(`The Location Service answered a distance of ${trip.distanceKm} km, more than any trip (${MAX_DISTANCE_KM} km); no fee is quoted from it`);
     }

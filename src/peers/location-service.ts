@@ -1,3 +1,4 @@
+import { childTraceparent } from '../observability/trace-context.js';
 import { AppError } from '../errors.js';
 
 /** A trip as the Location Service measures it. */
@@ -20,10 +21,15 @@ export interface PeerCallOptions {
 export class LocationServiceClient {
   constructor(private readonly options: PeerCallOptions) {}
 
-  async matrix(fromAddress: string, toAddress: string, token: string | null): Promise<TripDistance> {
+  /** `traceparent`: the caller's trace, which the call continues as a span of its own. */
+  async matrix(fromAddress: string, toAddress: string, token: string | null, traceparent?: string | undefined): Promise<TripDistance> {
     const body = await callPeer('The Location Service', `${this.options.baseUrl}/matrix`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(traceparent ? { traceparent: childTraceparent(traceparent) } : {}),
+      },
       body: JSON.stringify({ fromAddress, toAddress }),
     }, this.options.timeoutMs);
     const distance = (body as { distanceKm?: unknown } | null)?.distanceKm;

@@ -55,14 +55,16 @@ describe('delivery fee quotes over the Location Service', () => {
     assert.equal(asked(), 1);
     // Past DISTANCE_CACHE_SECONDS (60 here) the pair is asked again.
     clock += 61_000;
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     try {
-      assert.equal((await t.api.post('/payment/delivery-fee', { fromAddress: from, toAddress: '9 Elm St', vehicleType: 'BIKE' })).status, 201);
+      assert.equal((await t.api.post('/payment/delivery-fee', { fromAddress: from, toAddress: '9 Elm St', vehicleType: 'BIKE' }, { traceparent })).status, 201);
     } finally {
       clock -= 61_000;
     }
     assert.equal(asked(), 2);
-    // The caller's token went with it (no client credentials are configured here).
+    // The caller's token went with it (no client credentials are configured here), and its trace, as a span of its own.
     assert.match(location.calls.at(-1)!.authorization!, /^Bearer ey/);
+    assert.match(String(location.calls.at(-1)!.traceparent), /^00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$/);
   });
 
   it('quotes a known distance without the Location Service, in a zero-decimal currency, with exact halves rounded up', async () => {

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface LocationCall {
   body: unknown;
   authorization: string | undefined;
+  traceparent: string | string[] | undefined;
 }
 
 /** How the stub answers the next calls: as the Location Service, or broken in one way. */
@@ -79,7 +80,7 @@ export class LocationServiceStub {
     } catch {
       // Recorded as null; answered 400 below.
     }
-    this.calls.push({ body, authorization: req.headers.authorization });
+    this.calls.push({ body, authorization: req.headers.authorization, traceparent: req.headers.traceparent });
     const send = (status: number, payload: unknown) => {
       if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };

@@ -40,7 +40,7 @@ export const deliveryFeeRoutes: FastifyPluginAsyncTypebox<{ services: AppService
       },
     },
     async (request, reply) => {
-      const quote = await services.quotes.create(request.body, request.bearerToken);
+      const quote = await services.quotes.create(request.body, request.bearerToken, request.traceContext?.traceparent);
       return reply.code(201).send({ success: true as const, data: presentQuote(quote) });
     },
   );
