@@ -482,6 +482,12 @@ export class PaymentService {
       if (declinedCard) return declined(recorded);
     }
     const appError = toAppError(error, 'payment_method_not_found', this.logger);
-    return appError instanceof AppError && appError.code === 'processor_unavailable' ? outcomeUnknown(payment) : appError;
+    if (appError instanceof AppError && appError.code === 'processor_unavailable') return outcomeUnknown(payment);
+    // Left unresolved for another reason (the processor refused our key): the answer, stored under
+    // the client's Idempotency-Key and replayed, still names the row to follow.
+    if (appError instanceof AppError && error instanceof ProcessorError && error.outcomeUnknown) {
+      return new AppError(appError.code, appError.message, { ...appError.details, payment_intent_id: payment.processorPaymentIntentId ?? payment.id });
+    }
+    return appError;
   }
 }

@@ -234,6 +234,10 @@ export class RefundService {
           { payment_intent_id: payment.processorPaymentIntentId, refund_id: refund.id },
         );
       }
+      // Left unresolved for another reason (the processor refused our key): the answer still names the refund to follow.
+      if (appError instanceof AppError && error instanceof ProcessorError && error.outcomeUnknown) {
+        throw new AppError(appError.code, appError.message, { ...appError.details, payment_intent_id: payment.processorPaymentIntentId, refund_id: refund.id });
+      }
       throw appError;
     }
   }

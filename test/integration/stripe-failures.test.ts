@@ -166,6 +166,23 @@ describe('the Stripe processor when things go wrong', () => {
     assert.equal((await intentsAtStripe(row!.id)).length, 1);
   });
 
+  it('a payment refused for its key: 500 naming the row to follow, replayed so for its Idempotency-Key, the order held, settled once the key works', async () => {
+    const { customerId, card } = await customerWithCard();
+    const orderId = newOrder('revoked-key');
+    t.stripe.answerNext(401, { method: 'POST', path: '/v1/payment_intents' });
+    const headers = { 'idempotency-key': `revoked-${orderId}` };
+    const refused = await pay(t.api.withHeaders(headers), customerId, card, { orderId });
+    assert.deepEqual([refused.status, refused.body.code], [500, 'processor_misconfigured']);
+    const [row] = await rowFor(orderId);
+    assert.equal(row?.status, 'unknown');
+    assert.equal(refused.body.payment_intent_id, row!.id, 'the answer names the row');
+    const replayed = await pay(t.api.withHeaders(headers), customerId, card, { orderId });
+    assert.deepEqual([replayed.status, replayed.body.payment_intent_id, replayed.headers['idempotent-replayed']], [500, row!.id, 'true']);
+    assert.equal((await pay(t.api, customerId, card, { orderId })).status, 409, 'the order stays held while the outcome is unknown');
+    assert.equal((await t.api.get(`/payment/payment-intent/${row!.id}`)).body.data.status, 'succeeded', 'the poll it names settles it, the key working again');
+    assert.equal((await intentsAtStripe(row!.id)).length, 1);
+  });
+
   it('a refund re-sent with a refused key stays unknown and reserved, then settles once the key works', async () => {
     const { customerId, card } = await customerWithCard();
     const paid = await pay(t.api, customerId, card, { amount: 3000 });
