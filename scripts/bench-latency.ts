@@ -67,7 +67,12 @@ async function main() {
     ? { DATABASE_URL: args['database-url'], DATABASE_SCHEMA: schema }
     : { DATA_DIR: dataDir! };
   const port = await freePort();
-  const child = await startServiceProcess(port, { JWT_SECRET, LOG_LEVEL: args['log-level']!, RECONCILE_INTERVAL_MS: '0', ...env });
+  // The per-caller rate limits would answer most of the load 429 (one caller, thousands of requests):
+  // off, so the bench measures the service. The simulated processor's events, sent to the service
+  // itself, would be load of their own: off too.
+  const child = await startServiceProcess(port, {
+    JWT_SECRET, LOG_LEVEL: args['log-level']!, RECONCILE_INTERVAL_MS: '0', RATE_LIMIT_ENABLED: 'false', SIMULATED_WEBHOOKS: 'off', ...env,
+  });
   const base = `http://127.0.0.1:${port}`;
   try {
     const token = await mintUserToken(loadConfig({ JWT_SECRET }).auth, { subject: 'latency-bench', roles: ['admin'], ttlSeconds: 3600 });
