@@ -2,7 +2,7 @@ import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import { ProcessorError, type PaymentProcessor, type ProcessorPaymentIntent } from '../processors/processor.js';
 import type { PaymentMethodsRepository } from '../store/payment-methods-repository.js';
-import type { ListCursor, PaymentEventSource, PaymentFilter, PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
+import type { ListCursor, NewPayment, PaymentEventSource, PaymentFilter, PaymentOutcome, PaymentsRepository } from '../store/payments-repository.js';
 import type { CustomerService } from './customers.js';
 import { isGivenUp, keepingFailure, needsSettling } from './given-up-payments.js';
 import { isUuid, rowIdFor } from './ids.js';
@@ -94,14 +94,7 @@ export class PaymentService {
   async create(input: CreatePaymentInput, context: RequestContext = {}, retriedAfterRefresh = false): Promise<Payment> {
     const currency = normalizeCurrency(input.currency);
     const amount = assertChargeAmount(input.amount, currency);
-    if (input.orderId === undefined && context.requestKey === undefined) {
-      // Without either, a retry after a timeout is indistinguishable from a second purchase.
-      throw new AppError(
-        'validation_failed',
-        'Send orderId or an Idempotency-Key header, so that a retried request can never charge twice',
-        { param: 'orderId' },
-      );
-    }
+    assertRetryable(input.orderId, context);
     const terms = await this.termsOf(input, amount, currency, input.captureMethod ?? 'automatic', context);
     const customer = await this.customers.getByCustomerId(input.customerId);
     const card = await this.cards.get(input.paymentMethodId);
@@ -109,12 +102,7 @@ export class PaymentService {
       throw new AppError('payment_method_not_found', `Customer ${input.customerId} has no payment method ${input.paymentMethodId}`);
     }
 
-    const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
-    const inserted = await this.payments.insertPending({
-      id,
-      notifyToken: this.forwardedToken(id, input.orderId, context),
-      traceparent: context.traceparent ?? null,
-      processor: this.processor.name,
+    const inserted = await this.writePending(context, {
       customerId: customer.id,
       paymentMethodId: input.paymentMethodId,
       orderId: input.orderId ?? null,
@@ -165,21 +153,10 @@ export class PaymentService {
     const currency = normalizeCurrency(input.currency);
     const amount = assertChargeAmount(input.amount, currency);
     const captureMethod = input.captureMethod ?? 'automatic';
-    if (input.orderId === undefined && context.requestKey === undefined) {
-      throw new AppError(
-        'validation_failed',
-        'Send orderId or an Idempotency-Key header, so that a retried request can never make a second payment',
-        { param: 'orderId' },
-      );
-    }
+    assertRetryable(input.orderId, context);
     const terms = await this.termsOf(input, amount, currency, captureMethod, context);
     const customer = await this.customers.getByCustomerId(input.customerId);
-    const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
-    const inserted = await this.payments.insertPending({
-      id,
-      notifyToken: this.forwardedToken(id, input.orderId, context),
-      traceparent: context.traceparent ?? null,
-      processor: this.processor.name,
+    const inserted = await this.writePending(context, {
       customerId: customer.id,
       paymentMethodId: null,
       orderId: input.orderId ?? null,
@@ -217,10 +194,20 @@ export class PaymentService {
     return this.terms.termsFor({ quoteId: input.quoteId, captureOn: input.captureOn, captureMethod, orderId: input.orderId ?? null, amount, currency, principal: context.principal });
   }
 
-  /** The paying request's token, sealed for the Order Service's notification; null when there is none to forward. */
-  private forwardedToken(paymentId: string, orderId: string | undefined, context: RequestContext): string | null {
-    if (!this.sealForwardedToken || orderId === undefined || !context.bearerToken) return null;
-    return this.sealForwardedToken(paymentId, context.bearerToken);
+  /**
+   * Writes the payment before the processor hears of it: its id derived from the request's key,
+   * the paying request's token sealed for the Order Service's notification, its trace kept.
+   */
+  private writePending(context: RequestContext, payment: Omit<NewPayment, 'id' | 'processor' | 'notifyToken' | 'traceparent'>) {
+    const id = rowIdFor(context.requestKey && `payment:${context.requestKey}`);
+    const forward = this.sealForwardedToken && payment.orderId !== null && context.bearerToken;
+    return this.payments.insertPending({
+      ...payment,
+      id,
+      processor: this.processor.name,
+      notifyToken: forward ? this.sealForwardedToken!(id, context.bearerToken!) : null,
+      traceparent: context.traceparent ?? null,
+    });
   }
 
   /**
@@ -489,5 +476,16 @@ export class PaymentService {
       return new AppError(appError.code, appError.message, { ...appError.details, payment_intent_id: payment.processorPaymentIntentId ?? payment.id });
     }
     return appError;
+  }
+}
+
+/** Without an order or an Idempotency-Key, a retry after a timeout is indistinguishable from a second purchase. */
+function assertRetryable(orderId: string | undefined, context: RequestContext): void {
+  if (orderId === undefined && context.requestKey === undefined) {
+    throw new AppError(
+      'validation_failed',
+      'Send orderId or an Idempotency-Key header, so that a retried request can never charge twice',
+      { param: 'orderId' },
+    );
   }
 }
