@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackPeer } from './loopback-peer.js';
 
 /** One call the stub received. */
 export interface LocationCall {
@@ -23,17 +23,17 @@ export type LocationBehaviour =
  * (`route(from, to, km)`), and 404 for others. It checks a bearer token is sent, records every call,
  * and can refuse connections (`down()`), answer errors, be slow or answer nonsense.
  */
-export class LocationServiceStub {
+export class LocationServiceStub extends LoopbackPeer {
   readonly calls: LocationCall[] = [];
   behaviour: LocationBehaviour = { kind: 'ok' };
   private readonly routes = new Map<string, { distanceKm: number; durationMinutes: string }>();
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
 
-  private constructor(private server: Server) {}
+  private constructor() {
+    super();
+  }
 
   static async start(): Promise<LocationServiceStub> {
-    const stub = new LocationServiceStub(createServer());
+    const stub = new LocationServiceStub();
     await stub.listen(0);
     return stub;
   }
@@ -47,31 +47,7 @@ export class LocationServiceStub {
     this.routes.set(`${fromAddress}|${toAddress}`, { distanceKm, durationMinutes });
   }
 
-  async down(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  async up(): Promise<void> {
-    this.server = createServer();
-    await this.listen(this.port);
-  }
-
-  close(): Promise<void> {
-    return this.down();
-  }
-
-  private async listen(port: number): Promise<void> {
-    this.server.on('request', (req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let text = '';
     for await (const chunk of req) text += chunk;
     let body: unknown = null;

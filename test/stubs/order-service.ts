@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackPeer } from './loopback-peer.js';
 import { decodeJwt } from 'jose';
 
 /** One call the stub received. */
@@ -34,20 +34,20 @@ const STATUSES = new Set(['ORDER PLACED', 'ORDER CONFIRMED', 'PAYMENT RECEIVED',
  * status), recording every call. It can refuse connections (`down()`), answer errors, be slow or
  * flaky, and be scripted for the next calls (`next`).
  */
-export class OrderServiceStub {
+export class OrderServiceStub extends LoopbackPeer {
   readonly calls: OrderServiceCall[] = [];
   private behaviour: OrderServiceBehaviour = { kind: 'ok' };
   private readonly script: OrderServiceBehaviour[] = [];
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
   /** Tokens the stub refuses with 401 (revoked), whatever their claims. */
   readonly revoked = new Set<string>();
 
-  private constructor(private server: Server) {}
+  private constructor() {
+    super();
+  }
 
   static async start(): Promise<OrderServiceStub> {
-    const stub = new OrderServiceStub(createServer());
-    await stub.listen();
+    const stub = new OrderServiceStub();
+    await stub.listen(0);
     return stub;
   }
 
@@ -67,41 +67,12 @@ export class OrderServiceStub {
     this.script.push(...behaviours);
   }
 
-  /** Closes the port: connections are refused until `up()`. */
-  async down(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  async up(): Promise<void> {
-    this.server = createServer();
-    await this.listen(this.port);
-  }
-
   /** The calls that were answered 2xx and reached their caller: the notifications the Order Service acted on. */
   received(): OrderServiceCall[] {
     return this.calls.filter((call) => call.answered && call.answer >= 200 && call.answer < 300);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async listen(port = 0): Promise<void> {
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('request', (req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     let body: any = null;
