@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from './database.js';
 import { adminToken, TEST_JWT_SECRET } from './tokens.js';
 
 const CRASH_SERVER = fileURLToPath(new URL('../fixtures/crash-server.ts', import.meta.url));
@@ -13,6 +14,21 @@ export interface ChildService {
   /** Resolves with the signal that ended the process (SIGKILL when it crashed on purpose). */
   exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
+}
+
+/**
+ * What a child service needs to share `database` with the test and settle what a killed one left
+ * at once: no grace before the reconciler takes a row, no interval (the boot pass does it), and
+ * idempotency keys whose requests died freed after half a second.
+ */
+export function childServiceEnv(database: TestDatabase): Record<string, string> {
+  return {
+    DATABASE_URL: database.url!,
+    DATABASE_SCHEMA: database.schema!,
+    RECONCILE_GRACE_MS: '0',
+    RECONCILE_INTERVAL_MS: '0',
+    IDEMPOTENCY_LEASE_MS: '500',
+  };
 }
 
 /** Starts the service in a child process (test/fixtures/crash-server.ts) and waits until it listens. */

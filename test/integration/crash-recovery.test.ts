@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startChildService, type ChildService } from '../helpers/child-service.js';
+import { childServiceEnv, startChildService, type ChildService } from '../helpers/child-service.js';
 import { openTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js';
 
 // A process killed mid-payment and restarted: after the boot reconciliation, the processor's charges
@@ -14,13 +14,7 @@ describe('crash recovery: the service killed at each step of a payment', { skip 
   let env: Record<string, string>;
   before(async () => {
     database = await openTestDatabase();
-    env = {
-      DATABASE_URL: database.url!,
-      DATABASE_SCHEMA: database.schema!,
-      RECONCILE_GRACE_MS: '0',
-      RECONCILE_INTERVAL_MS: '0',
-      IDEMPOTENCY_LEASE_MS: '500',
-    };
+    env = childServiceEnv(database);
   });
   after(() => database?.close());
 

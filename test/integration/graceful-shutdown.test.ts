@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startChildService } from '../helpers/child-service.js';
+import { childServiceEnv, startChildService } from '../helpers/child-service.js';
 import { openTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js';
 
 // SIGTERM while 50 payments are in flight, as a rollout sends it: the process must be another one
@@ -35,13 +35,7 @@ describe('graceful shutdown: SIGTERM under load', { skip }, () => {
   let env: Record<string, string>;
   before(async () => {
     database = await openTestDatabase();
-    env = {
-      DATABASE_URL: database.url!,
-      DATABASE_SCHEMA: database.schema!,
-      RECONCILE_GRACE_MS: '0',
-      RECONCILE_INTERVAL_MS: '0',
-      IDEMPOTENCY_LEASE_MS: '500',
-    };
+    env = childServiceEnv(database);
   });
   after(() => database?.close());
 
