@@ -203,8 +203,11 @@ describe('notifying the Order Service', () => {
     }
     await t.app.services.relay!.runOnce();
     await eventually(() => stub.received().some((c) => c.orderId === orderId), 'the notification');
-    const { rows } = await t.db.query<{ auth_token: string | null }>('SELECT auth_token FROM outbox WHERE order_id = $1', [orderId]);
-    assert.equal(rows[0]!.auth_token, null, 'erased once delivered');
+    // The stub hears the call before the relay commits the delivery: wait for the commit.
+    const deliveredRow = async () =>
+      (await t.db.query<{ status: string; auth_token: string | null }>('SELECT status, auth_token FROM outbox WHERE order_id = $1', [orderId])).rows[0]!;
+    await eventually(async () => (await deliveredRow()).status === 'delivered', 'the row marked delivered');
+    assert.equal((await deliveredRow()).auth_token, null, 'erased once delivered');
     const { rows: payments } = await t.db.query('SELECT 1 FROM payments WHERE notify_token IS NOT NULL AND order_id = $1', [orderId]);
     assert.equal(payments.length, 0);
     const stored = await everyStoredText(t);
