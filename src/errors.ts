@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   payment_method_unusable: 400,
   processor_invalid_request: 400,
   idempotency_error: 400,
+  idempotency_key_required: 400,
   card_data_not_allowed: 400,
   webhook_signature_invalid: 400,
   amount_mismatch: 400,

@@ -66,9 +66,17 @@ export interface Payment {
    * given up on it: this one is then settled (refunded or canceled), never the order's payment.
    */
   supersededBy: string | null;
+  /** Who the payment holds its order against (migration 018): its own customer only, or everyone. */
+  orderHold: OrderHold;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/**
+ * `customer`: paid with the customer's own (user) token, the payment holds its order against that
+ * customer only; `order`: paid by a service or an administrator, it holds the order against everyone.
+ */
+export type OrderHold = 'customer' | 'order';
 
 export const REFUND_STATUSES = ['unknown', 'pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];

@@ -39,7 +39,15 @@ export function declined(payment: Payment): AppError {
   });
 }
 
-export function orderAlreadyPaid(orderId: string, holder: Payment | null): AppError {
+/**
+ * The 409 for an order held against a new payment. Only a caller allowed to see the holder (its own
+ * customer, a service, an administrator) is told its id and status; anyone else learns only that
+ * the order is being paid, the same answer whoever holds it.
+ */
+export function orderAlreadyPaid(orderId: string, holder: Payment | null, named = true): AppError {
+  if (!named) {
+    return new AppError('order_already_paid', `Order ${orderId} is already being paid; it cannot be charged twice`, { payment_intent_id: null });
+  }
   const state = holder?.status === 'succeeded' ? 'has already been paid' : `already has a payment that is ${holder?.status ?? 'in progress'}`;
   return new AppError('order_already_paid', `Order ${orderId} ${state}; it cannot be charged twice`, {
     payment_intent_id: holder ? (holder.processorPaymentIntentId ?? holder.id) : null,

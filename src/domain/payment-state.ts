@@ -66,8 +66,9 @@ export function assertOperationAllowed(operation: PaymentOperation, status: Paym
 }
 
 /**
- * Statuses that hold an order: while a payment is in one of them, no second payment for its order.
- * The unique index payments_one_live_per_order_idx (migrations 001 and 009) lists the same statuses;
+ * Statuses that hold an order: while a payment is in one of them, no second payment for its order
+ * by the same customer, nor any after an order-wide hold (migration 018, whose two unique indexes
+ * list the same statuses);
  * a payment superseded by the order's holder (a late success, see given-up-payments.ts) holds nothing.
  */
 export const ORDER_HOLDING_STATUSES: readonly PaymentStatus[] = [

@@ -53,6 +53,12 @@ export interface RequestContext {
   traceparent?: string | undefined;
   /** Who calls: REQUIRE_QUOTE holds customers to a quote. */
   principal?: Principal | null | undefined;
+  /**
+   * True when the caller pays as the customer itself (a user token on its own records, not by a
+   * role or a scope): the payment holds its order against that customer only, and a 409 names no
+   * other customer's payment.
+   */
+  asCustomer?: boolean | undefined;
 }
 
 /**
@@ -122,10 +128,10 @@ export class PaymentService {
         if (refreshed.status !== holder.status) return this.create(input, context, true);
       }
       // A browser-confirmed payment still waiting for its card gives way to this one (canceled first).
-      if (holder && awaitsBrowser(holder) && !retriedAfterRefresh && (await this.releaseBrowserHolder(holder))) {
+      if (holder && mayReplace(holder, customer.id, context) && !retriedAfterRefresh && (await this.releaseBrowserHolder(holder))) {
         return this.create(input, context, true);
       }
-      throw orderAlreadyPaid(input.orderId!, holder);
+      throw orderAlreadyPaid(input.orderId!, holder, holder !== null && seesHolder(holder, customer.id, context));
     }
     if ('existing' in inserted) {
       const existing = inserted.existing;
@@ -173,8 +179,11 @@ export class PaymentService {
     if ('heldBy' in inserted) {
       const holder = inserted.heldBy && (await this.status(inserted.heldBy.id));
       if (holder && awaitsBrowser(holder) && sameRequest(holder)) return holder;
-      if (holder && !replaced && (await this.releaseBrowserHolder(holder))) return this.createAwaitingPaymentMethod(input, context, true);
-      throw orderAlreadyPaid(input.orderId!, await this.payments.findHoldingOrder(input.orderId!));
+      if (holder && mayReplace(holder, customer.id, context) && !replaced && (await this.releaseBrowserHolder(holder))) {
+        return this.createAwaitingPaymentMethod(input, context, true);
+      }
+      const current = await this.payments.findHolder(input.orderId!, customer.id);
+      throw orderAlreadyPaid(input.orderId!, current, current !== null && seesHolder(current, customer.id, context));
     }
     if ('existing' in inserted) {
       const existing = inserted.existing;
@@ -204,6 +213,7 @@ export class PaymentService {
     return this.payments.insertPending({
       ...payment,
       id,
+      orderHold: context.asCustomer ? 'customer' : 'order',
       processor: this.processor.name,
       notifyToken: forward ? this.sealForwardedToken!(id, context.bearerToken!) : null,
       traceparent: context.traceparent ?? null,
@@ -246,9 +256,9 @@ export class PaymentService {
     return payment;
   }
 
-  /** The payment that holds an order (in flight, authorized or paid), if any. */
+  /** The order's payment (in flight, authorized or paid) as the Order Service knows it, if any: see findOrderPayment. */
   findForOrder(orderId: string): Promise<Payment | null> {
-    return this.payments.findHoldingOrder(orderId);
+    return this.payments.findOrderPayment(orderId);
   }
 
   /** Newest first; one more row than asked tells whether there is a next page. */
@@ -480,6 +490,19 @@ export class PaymentService {
 }
 
 /** Without an order or an Idempotency-Key, a retry after a timeout is indistinguishable from a second purchase. */
+/**
+ * Whether the caller may be told which payment holds the order: its own customer's payment, or
+ * any to a service or an administrator. Another customer learns only that the order is being paid.
+ */
+function seesHolder(holder: Payment, customerId: string, context: RequestContext): boolean {
+  return !context.asCustomer || holder.customerId === customerId;
+}
+
+/** A browser-confirmed payment waiting for its card gives way to a new one, but never to another customer's own. */
+function mayReplace(holder: Payment, customerId: string, context: RequestContext): boolean {
+  return awaitsBrowser(holder) && seesHolder(holder, customerId, context);
+}
+
 function assertRetryable(orderId: string | undefined, context: RequestContext): void {
   if (orderId === undefined && context.requestKey === undefined) {
     throw new AppError(

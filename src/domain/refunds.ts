@@ -19,6 +19,24 @@ function processorReason(reason: RefundReason): ProcessorRefundReason {
   return reason === 'customer_requested' ? 'requested_by_customer' : reason;
 }
 
+/** A refund names its payment by paymentIntentId or by orderId: one of them, not both. */
+function assertOneTarget(input: { paymentIntentId?: string | undefined; orderId?: string | undefined }): void {
+  if ((input.paymentIntentId === undefined) === (input.orderId === undefined)) {
+    throw new AppError('validation_failed', 'Send paymentIntentId, or orderId to refund what is left of that order\'s payment (one of them, not both)', {
+      param: 'paymentIntentId',
+    });
+  }
+}
+
+function idempotencyKeyRequired(): AppError {
+  return new AppError(
+    'idempotency_key_required',
+    'Send an Idempotency-Key header (a new UUID per refund, the same one when retrying it), so that a retried refund can never ' +
+      'refund twice; only the Order Service\'s {orderId} form, which refunds the whole order once, needs none',
+    { param: 'Idempotency-Key' },
+  );
+}
+
 export class RefundService {
   constructor(
     private readonly payments: PaymentService,
@@ -36,13 +54,17 @@ export class RefundService {
     input: { paymentIntentId?: string | undefined; orderId?: string | undefined; amount?: unknown; reason?: RefundReason | undefined },
     context: RequestContext = {},
   ): Promise<{ refund: Refund; payment: Payment }> {
+    assertOneTarget(input);
+    // The Order Service's form ({orderId} alone) refunds the whole order once: its row id derives
+    // from the payment, so calling again finds the same refund instead of making another. Any other
+    // refund needs the caller's key: without one, a retry after a timeout would refund twice.
+    const wholeOrder = input.orderId !== undefined && input.amount === undefined;
+    if (context.requestKey === undefined && !wholeOrder) throw idempotencyKeyRequired();
     let payment = await this.paymentToRefund(input);
     if (input.amount !== undefined) assertAmount(input.amount, payment.currency);
     if (needsResolution(payment)) payment = await this.payments.resolve(payment, 'reconciler');
     const reason = input.reason ? processorReason(input.reason) : null;
-    // The Order Service's form ({orderId} alone) refunds the whole order once: its row id derives
-    // from the payment, so calling again finds the same refund instead of making another.
-    const requestKey = context.requestKey ?? (input.orderId !== undefined && input.amount === undefined ? `order:${payment.id}` : undefined);
+    const requestKey = context.requestKey ?? `order:${payment.id}`;
 
     const reserved = await this.refunds.reserve(
       payment.id,
@@ -74,11 +96,6 @@ export class RefundService {
 
   /** The payment a refund names: by its id, or the order's payment (the one that holds the order). */
   private async paymentToRefund(input: { paymentIntentId?: string | undefined; orderId?: string | undefined }): Promise<Payment> {
-    if ((input.paymentIntentId === undefined) === (input.orderId === undefined)) {
-      throw new AppError('validation_failed', 'Send paymentIntentId, or orderId to refund what is left of that order\'s payment (one of them, not both)', {
-        param: 'paymentIntentId',
-      });
-    }
     if (input.paymentIntentId !== undefined) return this.payments.get(input.paymentIntentId);
     const payment = await this.payments.findForOrder(input.orderId!);
     if (!payment) throw new AppError('order_not_found', `Order ${input.orderId} has no payment to refund`);

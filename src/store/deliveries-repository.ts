@@ -62,10 +62,13 @@ export class DeliveriesRepository {
     return row ? { paymentId: row.id, orderId: row.order_id, quoteId: row.quote_id, quoteBreakdown: row.quote_breakdown, captureOn: row.capture_on } : null;
   }
 
-  /** The newest payment of an order that is captured on delivery. */
+  /**
+   * The newest payment of an order that is captured on delivery, an order-wide one (the Order
+   * Service's) before any a customer made with its own token for the same order id.
+   */
   async paymentAwaitingDelivery(orderId: string): Promise<string | null> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM payments WHERE order_id = $1 AND capture_on = 'delivery' ORDER BY created_at DESC LIMIT 1`,
+      `SELECT id FROM payments WHERE order_id = $1 AND capture_on = 'delivery' ORDER BY (order_hold = 'order') DESC, created_at DESC LIMIT 1`,
       [orderId],
     );
     return rows[0]?.id ?? null;

@@ -1,4 +1,4 @@
-import type { CaptureMethod, Payment } from '../domain/models.js';
+import type { CaptureMethod, OrderHold, Payment } from '../domain/models.js';
 import { notificationFor, orderStatusFor, type OrderNotificationPolicy } from '../domain/order-notifications.js';
 import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
 import type { Database, Queryable } from './database.js';
@@ -9,6 +9,7 @@ interface PaymentRow {
   operation_attempt: number;
   create_attempt: number;
   superseded_by: string | null;
+  order_hold: OrderHold;
   id: string;
   processor: string;
   processor_payment_intent_id: string | null;
@@ -63,6 +64,7 @@ const toPayment = (row: PaymentRow): Payment => ({
   operationAttempt: row.operation_attempt,
   createAttempt: row.create_attempt,
   supersededBy: row.superseded_by,
+  orderHold: row.order_hold,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -73,8 +75,17 @@ const SELECT = `SELECT p.*,
   FROM payments p`;
 
 const UNIQUE_VIOLATION = '23505';
-/** The unique index that lets one payment hold an order (migrations 001 and 009). */
-const ONE_LIVE_PER_ORDER = 'payments_one_live_per_order_idx';
+/** The unique indexes through which a payment holds an order (migration 018): per customer, and order-wide. */
+const ORDER_HOLD_INDEXES = ['payments_one_live_per_customer_order_idx', 'payments_one_order_wide_hold_idx'];
+
+/**
+ * The SQL condition of a payment holding its order (the indexes' own condition): in flight,
+ * authorized or paid, or browser-confirmed and waiting for its card, and not superseded.
+ * `$statuses` is the parameter holding ORDER_HOLDING_STATUSES.
+ */
+const holding = (alias: string, statuses: string) =>
+  `${alias}.superseded_by IS NULL AND (${alias}.status = ANY(${statuses}::text[])
+     OR (${alias}.payment_method_id IS NULL AND ${alias}.status IN ('requires_payment_method', 'requires_confirmation')))`;
 
 const holdsOrder = (status: PaymentStatus) => ORDER_HOLDING_STATUSES.includes(status);
 
@@ -94,6 +105,8 @@ export interface NewPayment {
   notifyToken?: string | null;
   /** The creating request's W3C traceparent, passed on with its notification; null without one. */
   traceparent?: string | null;
+  /** Who it holds its order against (default `order`: everyone). */
+  orderHold?: OrderHold;
   /** Its delivery terms (migration 013): the quote it pays, the breakdown charged, capture on delivery. */
   quoteId?: string | null;
   quoteBreakdown?: Record<string, unknown> | null;
@@ -150,15 +163,27 @@ export class PaymentsRepository {
   }
 
   /**
-   * The payment that holds an order (in flight, authorized or paid, or a browser-confirmed one
-   * waiting for its payment method: see migration 010), if any.
+   * The payment that keeps a new payment of `customerId` from an order: that customer's own live
+   * payment for it, else the order-wide hold (a service's or an administrator's payment), if any.
    */
-  async findHoldingOrder(orderId: string): Promise<Payment | null> {
+  async findHolder(orderId: string, customerId: string): Promise<Payment | null> {
     const { rows } = await this.db.query<PaymentRow>(
-      `${SELECT} WHERE p.order_id = $1 AND p.superseded_by IS NULL
-         AND (p.status = ANY($2::text[])
-              OR (p.payment_method_id IS NULL AND p.status IN ('requires_payment_method', 'requires_confirmation')))
-       ORDER BY p.created_at DESC LIMIT 1`,
+      `${SELECT} WHERE p.order_id = $1 AND ${holding('p', '$3')} AND (p.customer_id = $2 OR p.order_hold = 'order')
+       ORDER BY (p.customer_id = $2) DESC, p.created_at DESC LIMIT 1`,
+      [orderId, customerId, [...ORDER_HOLDING_STATUSES]],
+    );
+    return rows[0] ? toPayment(rows[0]) : null;
+  }
+
+  /**
+   * The order's payment as the Order Service knows it (what its `{orderId}` refund refunds): the
+   * order-wide hold, else the first live payment a customer made for it with its own token,
+   * paid or authorized ones first.
+   */
+  async findOrderPayment(orderId: string): Promise<Payment | null> {
+    const { rows } = await this.db.query<PaymentRow>(
+      `${SELECT} WHERE p.order_id = $1 AND ${holding('p', '$2')}
+       ORDER BY (p.order_hold = 'order') DESC, (p.status IN ('succeeded', 'requires_capture')) DESC, p.created_at, p.id LIMIT 1`,
       [orderId, [...ORDER_HOLDING_STATUSES]],
     );
     return rows[0] ? toPayment(rows[0]) : null;
@@ -166,36 +191,45 @@ export class PaymentsRepository {
 
   /**
    * Writes the payment in status `unknown`, before the processor is called. Answers `existing` when
-   * a payment with this id was written before (a retried request), and `heldBy` when another
-   * payment already holds the order (then nothing is written).
+   * a payment with this id was written before (a retried request), and `heldBy` when the order is
+   * held against it (then nothing is written): by its customer's own live payment, or by an
+   * order-wide hold. An order-wide payment is not held off by other customers' own payments.
    */
   async insertPending(
     payment: NewPayment,
   ): Promise<{ payment: Payment } | { existing: Payment } | { heldBy: Payment | null }> {
+    let inserted = false;
     try {
       await this.db.transaction(async (tx) => {
-        await tx.query(
+        // The order-wide hold is looked for in the insert itself; a concurrent one not committed yet
+        // leaves the two as if this one came first, which an order-wide hold allows.
+        const { rowCount } = await tx.query(
           `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
-                                 status, description, return_url, notify_token, traceparent, quote_id, quote_breakdown, capture_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15)`,
+                                 status, description, return_url, notify_token, traceparent, quote_id, quote_breakdown, capture_on, order_hold)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15, $16
+           WHERE $5::text IS NULL OR NOT EXISTS (
+             SELECT 1 FROM payments h WHERE h.order_id = $5 AND h.id <> $1 AND h.order_hold = 'order' AND ${holding('h', '$17')})`,
           [
             payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
             payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
             this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
             payment.traceparent ?? null,
             payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
+            payment.orderHold ?? 'order', [...ORDER_HOLDING_STATUSES],
           ],
         );
+        if (rowCount !== 1) return;
         await insertEvent(tx, payment.id, null, 'unknown', 'request');
+        inserted = true;
       });
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      const existing = await this.findById(payment.id);
-      if (existing) return { existing };
-      if (payment.orderId !== null) return { heldBy: await this.findHoldingOrder(payment.orderId) };
-      throw error;
     }
-    return { payment: (await this.findById(payment.id))! };
+    if (inserted) return { payment: (await this.findById(payment.id))! };
+    const existing = await this.findById(payment.id);
+    if (existing) return { existing };
+    if (payment.orderId !== null) return { heldBy: await this.findHolder(payment.orderId, payment.customerId) };
+    throw new Error(`payment ${payment.id} was neither written nor found`);
   }
 
   /**
@@ -206,7 +240,7 @@ export class PaymentsRepository {
    *
    * A payment that did not hold its order (given up: declined, 3-D Secure failed) and is now
    * reported live (succeeded, authorized, awaiting the customer) while another payment holds the
-   * order is recorded as it is, with `superseded_by` naming the holder, found under its row lock:
+   * order against it (its own customer's, or an order-wide hold: migration 018) is recorded as it is, with `superseded_by` naming the holder, found under its row lock:
    * the order keeps its payment, and the late one is left to be settled. Without a holder it
    * simply becomes the order's payment again.
    */
@@ -223,7 +257,7 @@ export class PaymentsRepository {
         // A payment for the order inserted while this one was being recorded, not committed yet when
         // the holder was looked for: once it is, the next attempt sees it and marks this one superseded.
         const { code, constraint } = error as { code?: string; constraint?: string };
-        if (code !== UNIQUE_VIOLATION || constraint !== ONE_LIVE_PER_ORDER || attempt >= 3) throw error;
+        if (code !== UNIQUE_VIOLATION || !ORDER_HOLD_INDEXES.includes(constraint ?? '') || attempt >= 3) throw error;
       }
     }
   }
@@ -236,8 +270,10 @@ export class PaymentsRepository {
   ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus }> {
     // An outcome that says nothing new (a status poll, a refresh) leaves the row as it is, updated_at included.
     const result = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ status: PaymentStatus; order_id: string | null; superseded_by: string | null; capture_before: Date | null }>(
-        'SELECT status, order_id, superseded_by, capture_before FROM payments WHERE id = $1 FOR UPDATE',
+      const { rows } = await tx.query<{
+        status: PaymentStatus; order_id: string | null; customer_id: string; superseded_by: string | null; capture_before: Date | null;
+      }>(
+        'SELECT status, order_id, customer_id, superseded_by, capture_before FROM payments WHERE id = $1 FOR UPDATE',
         [id],
       );
       const current = rows[0]!.status;
@@ -245,11 +281,12 @@ export class PaymentsRepository {
       let supersededBy = rows[0]!.superseded_by;
       const orderId = rows[0]!.order_id;
       if (supersededBy === null && orderId !== null && holdsOrder(outcome.status) && !holdsOrder(current)) {
+        // Held against this one as a new payment would be: by its own customer's, or an order-wide hold.
         const holder = await tx.query<{ id: string }>(
-          `SELECT id FROM payments WHERE order_id = $1 AND id <> $2 AND superseded_by IS NULL
-             AND (status = ANY($3::text[]) OR (payment_method_id IS NULL AND status IN ('requires_payment_method', 'requires_confirmation')))
-           LIMIT 1 FOR UPDATE`,
-          [orderId, id, [...ORDER_HOLDING_STATUSES]],
+          `SELECT h.id FROM payments h WHERE h.order_id = $1 AND h.id <> $2 AND (h.customer_id = $4 OR h.order_hold = 'order')
+             AND ${holding('h', '$3')}
+           ORDER BY h.created_at LIMIT 1 FOR UPDATE`,
+          [orderId, id, [...ORDER_HOLDING_STATUSES], rows[0]!.customer_id],
         );
         supersededBy = holder.rows[0]?.id ?? null;
       }
@@ -293,8 +330,10 @@ export class PaymentsRepository {
    * Writes the Order Service's notification of a status change, in the transaction of the change,
    * with the payment's sealed token (which leaves the payment row then). A payment is reported
    * succeeded once and failed once; a success is not reported for an order already reported paid
-   * since its last failure (a late success of a payment given up on, while another paid the order).
-   * True when a row was queued.
+   * since its last failure (a late success of a payment given up on, while another paid the order,
+   * or a second customer's payment for the same order id). A failure is not reported while another
+   * payment still holds the order: one customer's decline or release says nothing of another's
+   * payment. True when a row was queued.
    */
   private async queueNotification(tx: Queryable, paymentId: string, from: PaymentStatus, to: PaymentStatus, attemptFailed: boolean): Promise<boolean> {
     const event = notificationFor(from, to, attemptFailed);
@@ -311,9 +350,11 @@ export class PaymentsRepository {
              SELECT 1 FROM outbox s
              WHERE s.order_id = p.order_id AND s.event = 'payment_succeeded'
                AND s.id > COALESCE((SELECT max(f.id) FROM outbox f WHERE f.order_id = p.order_id AND f.event = 'payment_failed'), 0)))
+           AND ($2 <> 'payment_failed' OR NOT EXISTS (
+             SELECT 1 FROM payments o WHERE o.order_id = p.order_id AND o.id <> p.id AND ${holding('o', '$4')}))
          ON CONFLICT DO NOTHING
          RETURNING id`,
-        [paymentId, event, status],
+        [paymentId, event, status, [...ORDER_HOLDING_STATUSES]],
       );
       queued = rows.length > 0;
     }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -30,18 +30,37 @@ export interface ApiResponse<T = any> {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
-/** A thin client over `app.inject`: JSON in, parsed JSON out. */
+/**
+ * True for a refund request the service requires an Idempotency-Key for: any but the Order
+ * Service's `{orderId}` form without an amount (which refunds the whole order once without one).
+ */
+export function refundNeedsKey(method: string, url: string, body: unknown): boolean {
+  if (method.toUpperCase() !== 'POST' || url.split('?')[0] !== '/payment/refund') return false;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return true;
+  const fields = body as Record<string, unknown>;
+  return !(fields['orderId'] !== undefined && fields['amount'] === undefined && fields['paymentIntentId'] === undefined);
+}
+
+/**
+ * A thin client over `app.inject`: JSON in, parsed JSON out. A refund that needs an
+ * Idempotency-Key is sent with a fresh one unless the test sends its own (the same key for a
+ * retry) or asks for none (`withoutRefundKey`, for the tests of that refusal).
+ */
 export class Api {
   constructor(
     private readonly app: FastifyInstance,
     private readonly defaultHeaders: Record<string, string> = {},
+    private readonly keysRefunds = true,
   ) {}
 
   async request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const sent = { ...this.defaultHeaders, ...headers };
+    const keyed = Object.keys(sent).some((name) => name.toLowerCase() === 'idempotency-key');
+    const refundKey = this.keysRefunds && !keyed && refundNeedsKey(method, url, body) ? { 'idempotency-key': `refund-${randomUUID()}` } : {};
     const response = await this.app.inject({
       method: method as 'GET',
       url,
-      headers: { ...this.defaultHeaders, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: { ...this.defaultHeaders, ...refundKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     let parsed: unknown = response.body;
@@ -67,7 +86,12 @@ export class Api {
   }
 
   withHeaders(headers: Record<string, string>): Api {
-    return new Api(this.app, { ...this.defaultHeaders, ...headers });
+    return new Api(this.app, { ...this.defaultHeaders, ...headers }, this.keysRefunds);
+  }
+
+  /** The same client, sending refunds without the Idempotency-Key it otherwise adds. */
+  withoutRefundKey(): Api {
+    return new Api(this.app, this.defaultHeaders, false);
   }
 
   /** The same client, sending `Authorization: Bearer <token>`. */

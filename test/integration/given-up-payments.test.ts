@@ -5,8 +5,9 @@ import { loggerOptions } from '../../src/app.js';
 import { SimulatedStripeError } from '../../src/processors/simulated/outcomes.js';
 import { SimulatedStripe } from '../../src/processors/simulated/simulated-stripe.js';
 import { SimulatedLedger } from '../../src/store/simulated-ledger.js';
-import { createCustomer, outage, pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { createCustomer, outage, pay, payAwaitingAuthentication, processorCharges, saveCard, startTestApp, uniqueEmail, type TestApp } from '../helpers/app.js';
 import { TEST_DB } from '../helpers/database.js';
+import { platformUserToken } from '../helpers/tokens.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 
 /**
@@ -68,8 +69,8 @@ describe('payments the service gave up on', () => {
   }
 
   /** A payment whose 3-D Secure the customer failed, seen by the service while the processor's cancel endpoint is unreachable. */
-  async function failedChallengeNotCanceledYet(extra: Record<string, unknown> = {}) {
-    const awaiting = await payAwaitingAuthentication(t.api, extra);
+  async function failedChallengeNotCanceledYet(extra: Record<string, unknown> = {}, start = () => payAwaitingAuthentication(t.api, extra)) {
+    const awaiting = await start();
     await browser.completeAuthentication(awaiting.id, false);
     cancelUnreachable = true;
     const polled = await t.api.get(`/payment/payment-intent/${awaiting.id}`);
@@ -161,6 +162,49 @@ describe('payments the service gave up on', () => {
     assert.deepEqual(await refundsOf(late.id), [], 'nothing to refund: it is the order\'s only payment');
     const again = await pay(t.api, failed.customerId, await saveCard(t.api, failed.customerId), { orderId: failed.orderId });
     assert.deepEqual([again.status, again.body.code, again.body.payment_intent_id], [409, 'order_already_paid', failed.id], 'the order is held again');
+    await assertNextPassClean();
+  });
+
+  /** A customer paying with its own user token, for `orderId`, with a card that asks for 3-D Secure. */
+  async function ownTokenAwaitingAuthentication(orderId: string) {
+    const email = uniqueEmail('own-token');
+    const api = t.api.withToken(await platformUserToken(email));
+    const customerId = await createCustomer(api, email);
+    const card = await saveCard(api, customerId, 'pm_card_authenticationRequired');
+    const response = await pay(api, customerId, card, { orderId });
+    assert.equal(response.body.data?.status, 'requires_action', JSON.stringify(response.body));
+    return { customerId, card, orderId, id: response.body.data.payment_intent_id as string, nextAction: response.body.data.next_action };
+  }
+
+  it('holds (migration 018): a customer\'s own late success is superseded by an order-wide payment made meanwhile, and refunded', async () => {
+    const orderId = `order_${randomBytes(6).toString('hex')}`;
+    const failed = await failedChallengeNotCanceledYet({}, () => ownTokenAwaitingAuthentication(orderId));
+    const ownerId = await createCustomer(t.api);
+    const paid = await pay(t.api, ownerId, await saveCard(t.api, ownerId), { orderId });
+    assert.equal(paid.body.data?.status, 'succeeded', JSON.stringify(paid.body));
+    await browser.confirmPaymentIntent(failed.id, { payment_method: 'pm_card_visa' });
+    assert.equal((await t.app.services.reconciler.runOnce()).failures, 0);
+    const late = await row(failed.id);
+    const holder = await row(paid.body.data.payment_intent_id);
+    assert.deepEqual([late.status, late.superseded_by], ['succeeded', holder.id], 'an order-wide hold holds the order against every customer');
+    assert.deepEqual((await refundsOf(late.id)).map((r) => [r.status, r.amount, r.reason]), [['succeeded', 2500, 'duplicate']]);
+    await assertNextPassClean();
+  });
+
+  it('holds (migration 018): an order-wide late success is not superseded by another customer\'s own payment; both stand, neither refunded', async () => {
+    const failed = await failedChallengeNotCanceledYet();
+    const email = uniqueEmail('stranger');
+    const api = t.api.withToken(await platformUserToken(email));
+    const strangerId = await createCustomer(api, email);
+    const own = await pay(api, strangerId, await saveCard(api, strangerId), { orderId: failed.orderId, captureMethod: 'manual' });
+    assert.equal(own.body.data?.status, 'requires_capture', JSON.stringify(own.body));
+    await browser.confirmPaymentIntent(failed.id, { payment_method: 'pm_card_visa' });
+    assert.equal((await t.app.services.reconciler.runOnce()).failures, 0);
+    const late = await row(failed.id);
+    assert.deepEqual([late.status, late.superseded_by], ['succeeded', null], 'the order-wide payment is the order\'s again');
+    assert.deepEqual(await refundsOf(late.id), []);
+    const strangers = await row(own.body.data.payment_intent_id);
+    assert.deepEqual([strangers.status, strangers.superseded_by], ['requires_capture', null]);
     await assertNextPassClean();
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createCustomer, pay, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { tableDigest } from '../helpers/table-digest.js';
 
 describe('refunds', () => {
   let t: TestApp;
@@ -125,6 +126,38 @@ describe('refunds', () => {
     assert.equal(refundAuthorized.status, 409);
     assert.equal(refundAuthorized.body.status, 'requires_capture');
     assert.deepEqual(await refundRows(paymentIntentId), []);
+  });
+
+  it('a refund without an Idempotency-Key is 400 idempotency_key_required naming the header, nothing written; a retry with its key refunds once', async () => {
+    const paymentIntentId = await paidIntent(3000);
+    const unkeyed = t.api.withoutRefundKey();
+    const before = await tableDigest(t.db);
+    for (const body of [{ paymentIntentId, amount: 1000 }, { paymentIntentId }, { orderId: 'order_any', amount: 500 }, { paymentIntentId: 'pi_unknown' }]) {
+      const refused = await unkeyed.post('/payment/refund', body);
+      assert.deepEqual([refused.status, refused.body.success, refused.body.code, refused.body.param], [400, false, 'idempotency_key_required', 'Idempotency-Key'], JSON.stringify(body));
+      assert.match(refused.body.message, /Idempotency-Key header/);
+    }
+    assert.deepEqual(await tableDigest(t.db), before, 'no table changed');
+    assert.deepEqual(await refundRows(paymentIntentId), []);
+
+    // A client that timed out and sends the same refund again with its key is answered the first refund.
+    const key = { 'idempotency-key': `refund-retry-${paymentIntentId}` };
+    const first = await unkeyed.post('/payment/refund', { paymentIntentId, amount: 1000 }, key);
+    const retried = await unkeyed.post('/payment/refund', { paymentIntentId, amount: 1000 }, key);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(retried.body, first.body);
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.amount), [1000]);
+  });
+
+  it('the Order Service\'s {orderId} form needs no key: it refunds the whole order once, however often it is sent', async () => {
+    const orderId = `order_refund_${Date.now()}`;
+    const paymentIntentId = await paidIntent(2000, { orderId });
+    const unkeyed = t.api.withoutRefundKey();
+    const first = await unkeyed.post('/payment/refund', { orderId });
+    const again = await unkeyed.post('/payment/refund', { orderId });
+    assert.deepEqual([first.status, first.body.data?.amount, again.status], [200, 2000, 200], JSON.stringify([first.body, again.body]));
+    assert.equal(again.body.data.refund_id, first.body.data.refund_id);
+    assert.deepEqual((await refundRows(paymentIntentId)).map((r) => r.amount), [2000]);
   });
 
   it('a refund the processor fails after it succeeded (pm_card_refundFail) is found by the reconciler when it looks again', async () => {

@@ -80,7 +80,10 @@ describe('the TypeScript client (clients/typescript) against the running service
     assert.deepEqual(paid.data, { success: true, data: { payment_intent_id: paymentIntentId, paymentIntentId, status: 'succeeded', amount: 2500, currency: 'usd' } });
 
     // 8. Process Refund
-    const refunded = await client.POST('/payment/refund', { body: { paymentIntentId, amount: 1000, reason: 'customer_requested' } });
+    const refunded = await client.POST('/payment/refund', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+      body: { paymentIntentId, amount: 1000, reason: 'customer_requested' },
+    });
     assert.ok(refunded.data);
     const refundId = refunded.data.data.refund_id;
     assert.deepEqual(refunded.data.data, { refund_id: refundId, status: 'succeeded', amount: 1000, currency: 'usd', payment_intent: paymentIntentId });
@@ -121,12 +124,16 @@ describe('the TypeScript client (clients/typescript) against the running service
     assert.equal(first.data?.data.status, 'succeeded');
 
     // Too much: the error is typed, with the amount that is left.
-    const tooMuch = await client.POST('/payment/refund', { body: { paymentIntentId, amount: 4000 } });
+    const tooMuch = await client.POST('/payment/refund', { params: { header: { 'Idempotency-Key': randomUUID() } }, body: { paymentIntentId, amount: 4000 } });
     assert.equal(tooMuch.response.status, 400);
     assert.equal(tooMuch.error?.code, 'refund_exceeds_amount');
     assert.equal(tooMuch.error?.amount_remaining, 3000);
 
-    const rest = await client.POST('/payment/refund', { body: { paymentIntentId } });
+    // Without a key, a refund is refused before anything is refunded: the error is typed.
+    const unkeyed = await client.POST('/payment/refund', { body: { paymentIntentId } });
+    assert.deepEqual([unkeyed.response.status, unkeyed.error?.code], [400, 'idempotency_key_required']);
+
+    const rest = await client.POST('/payment/refund', { params: { header: { 'Idempotency-Key': randomUUID() } }, body: { paymentIntentId } });
     const restData: Answer<'createRefund', 200>['data'] | undefined = rest.data?.data;
     assert.equal(restData?.amount, 3000);
 

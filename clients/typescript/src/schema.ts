@@ -201,7 +201,7 @@ export interface paths {
         put?: never;
         /**
          * Charge a customer's card
-         * @description Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; `requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined card is 402 `card_declined` with Stripe's `decline_code` (the attempt is recorded; a new attempt for the order is allowed). An order that already has a live or successful payment is 409 `order_already_paid`.
+         * @description Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; `requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined card is 402 `card_declined` with Stripe's `decline_code` (the attempt is recorded; a new attempt for the order is allowed). An order that already has a live or successful payment is 409 `order_already_paid`. A payment made with a customer's own (user) token holds its order against that customer only; one made with a service token (the Order Service's `order.write`, `payment.write`) or by an administrator holds it against everyone, and is not held off by other customers' own payments. The 409 names the holding payment (`payment_intent_id`, `status`) only to its own customer, a service or an administrator; anyone else is told only that the order is being paid.
          *
          *     Without `paymentMethodId` this is Stripe's browser-confirmed flow: the intent is created in `requires_payment_method` and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled (GET /payment/payment-intent/{id}) or Stripe's webhook arrives. Such a payment holds its order while it waits; sending it again answers the same intent, and another payment for the order cancels it first.
          *
@@ -296,6 +296,8 @@ export interface paths {
         /**
          * Refund all or part of a payment
          * @description Names the payment by `paymentIntentId`, or by `orderId` (the Order Service refunds a cancelled order with `{orderId}` alone: that refunds what is left, once; calling again answers the same refund; an order without a payment is 404 `order_not_found`). Without `amount`, refunds everything left. Several partial refunds are allowed; together they never exceed what was charged (400 `refund_exceeds_amount`). Only a succeeded payment can be refunded (409 `invalid_state`).
+         *
+         *     Every refund but the Order Service's `{orderId}` form (no `amount`) needs an `Idempotency-Key` header: a new key per refund, the same key when retrying it (a retry is answered the first answer, never refunded twice). Without one it is 400 `idempotency_key_required` and nothing is refunded.
          *
          *     **Access**: Requires the admin role, scope payment.write or scope order.write.
          */
@@ -6771,7 +6773,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: card_data_not_allowed, idempotency_error, invalid_amount, malformed_json, processor_invalid_request, refund_exceeds_amount, validation_failed */
+            /** @description Error: card_data_not_allowed, idempotency_error, idempotency_key_required, invalid_amount, malformed_json, processor_invalid_request, refund_exceeds_amount, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6806,7 +6808,7 @@ export interface operations {
                          * @description Machine-readable error code.
                          * @enum {string}
                          */
-                        code: "card_data_not_allowed" | "idempotency_error" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "refund_exceeds_amount" | "validation_failed";
+                        code: "card_data_not_allowed" | "idempotency_error" | "idempotency_key_required" | "invalid_amount" | "malformed_json" | "processor_invalid_request" | "refund_exceeds_amount" | "validation_failed";
                     } & {
                         [key: string]: unknown;
                     };

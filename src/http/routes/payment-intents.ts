@@ -49,7 +49,11 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
           'Creates and confirms a payment intent. `succeeded` (or `requires_capture` with captureMethod manual) is 200; ' +
           '`requires_action` is 200 with `next_action` and `client_secret` for Stripe.js to finish 3-D Secure; a declined ' +
           'card is 402 `card_declined` with Stripe\'s `decline_code` (the attempt is recorded; a new attempt for the order is allowed). ' +
-          'An order that already has a live or successful payment is 409 `order_already_paid`.\n\n' +
+          'An order that already has a live or successful payment is 409 `order_already_paid`. A payment made with a customer\'s own ' +
+          '(user) token holds its order against that customer only; one made with a service token (the Order Service\'s ' +
+          '`order.write`, `payment.write`) or by an administrator holds it against everyone, and is not held off by other ' +
+          'customers\' own payments. The 409 names the holding payment (`payment_intent_id`, `status`) only to its own ' +
+          'customer, a service or an administrator; anyone else is told only that the order is being paid.\n\n' +
           'Without `paymentMethodId` this is Stripe\'s browser-confirmed flow: the intent is created in `requires_payment_method` ' +
           'and answered with `clientSecret` for Stripe.js `confirmCardPayment`; the outcome is recorded when the payment is polled ' +
           '(GET /payment/payment-intent/{id}) or Stripe\'s webhook arrives. Such a payment holds its order while it waits; sending it ' +
@@ -70,7 +74,10 @@ export const paymentIntentRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
     },
     async (request) => {
       const body = request.body;
-      const context = { requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent, principal: request.principal };
+      const context = {
+        requestKey: requestKeyOf(request), bearerToken: request.bearerToken, traceparent: request.traceContext?.traceparent,
+        principal: request.principal, asCustomer: request.actsAsCustomer === true,
+      };
       const paymentMethodId = body.paymentMethodId;
       if (paymentMethodId === undefined && body.returnUrl !== undefined) {
         throw new AppError('validation_failed', 'returnUrl goes with paymentMethodId; in the browser-confirmed flow Stripe.js takes the return URL when it confirms', {

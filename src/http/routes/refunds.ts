@@ -19,11 +19,14 @@ export const refundRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
           'Names the payment by `paymentIntentId`, or by `orderId` (the Order Service refunds a cancelled order with `{orderId}` alone: ' +
           'that refunds what is left, once; calling again answers the same refund; an order without a payment is 404 `order_not_found`). ' +
           'Without `amount`, refunds everything left. Several partial refunds are allowed; together they never exceed what was ' +
-          'charged (400 `refund_exceeds_amount`). Only a succeeded payment can be refunded (409 `invalid_state`).',
+          'charged (400 `refund_exceeds_amount`). Only a succeeded payment can be refunded (409 `invalid_state`).\n\n' +
+          'Every refund but the Order Service\'s `{orderId}` form (no `amount`) needs an `Idempotency-Key` header: a new key per ' +
+          'refund, the same key when retrying it (a retry is answered the first answer, never refunded twice). Without one it is ' +
+          '400 `idempotency_key_required` and nothing is refunded.',
         body: CreateRefundBody,
         response: {
           200: Envelope(RefundData),
-          ...errorResponses('invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'order_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
+          ...errorResponses('idempotency_key_required', 'invalid_amount', 'refund_exceeds_amount', 'payment_intent_not_found', 'order_not_found', 'invalid_state', ...PROCESSOR_ERRORS),
         },
       },
     },

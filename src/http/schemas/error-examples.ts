@@ -48,6 +48,12 @@ export const ERROR_EXAMPLES = {
     summary: 'A key reused with other parameters',
     message: 'Idempotency-Key "order-1234-attempt-1" was first used with other parameters; use a new key for a different request',
   },
+  idempotency_key_required: {
+    summary: 'A refund sent without an Idempotency-Key header',
+    message:
+      'Send an Idempotency-Key header (a new UUID per refund, the same one when retrying it), so that a retried refund can ' +
+      'never refund twice; only the Order Service\'s {orderId} form, which refunds the whole order once, needs none',
+  },
   card_data_not_allowed: {
     summary: 'A card number or security code was sent',
     message:
