@@ -57,6 +57,8 @@ export interface SealingOptions {
   /** Stops after this many batches in all (the rest is done by the next run). */
   maxBatches?: number;
   onBatch?: (progress: SealingProgress) => void;
+  /** Stops after the batch under way (SIGINT, SIGTERM): the next run goes on from there. */
+  signal?: AbortSignal;
 }
 
 interface ValueRow {
@@ -77,7 +79,7 @@ class BatchRunner {
   constructor(private readonly options: SealingOptions) {}
 
   get exhausted(): boolean {
-    return this.options.maxBatches !== undefined && this.batches >= this.options.maxBatches;
+    return (this.options.maxBatches !== undefined && this.batches >= this.options.maxBatches) || this.options.signal?.aborted === true;
   }
 
   get batchSize(): number {
