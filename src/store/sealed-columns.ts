@@ -1,6 +1,7 @@
 import { normalizeEmail } from '../domain/customers.js';
 import { forwardedTokenContext } from '../domain/order-notifications.js';
 import type { Database } from './database.js';
+import { isEncrypted } from '../crypto/data-cipher.js';
 import { SealedValueError, sealedContext, type SealedFields } from './sealed-field.js';
 
 /** A column whose values are sealed: its table, the row key, and what a value is bound to. */
@@ -12,17 +13,14 @@ interface SealedColumn {
   /** The SQL for the id the value's context names (the row key, or the payment a token belongs to). */
   ref: string;
   context(ref: string): string;
-  /** Rows written before sealing may hold it clear (the boot seals them). */
-  mayBeClear: boolean;
 }
 
-const rowBound = (table: string, column: string, key = 'id', mayBeClear = true): SealedColumn => ({
+const rowBound = (table: string, column: string, key = 'id'): SealedColumn => ({
   table,
   column,
   key,
   ref: `${key}::text`,
   context: (ref) => sealedContext(table, column, ref),
-  mayBeClear,
 });
 
 /** Every sealed column in the database: what rotate-key re-encrypts and the boot seals. */
@@ -30,9 +28,9 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   rowBound('customers', 'email'),
   rowBound('customers', 'name'),
   rowBound('payment_methods', 'cardholder_name'),
-  { table: 'payments', column: 'notify_token', key: 'id', ref: 'id::text', context: forwardedTokenContext, mayBeClear: false },
-  { table: 'outbox', column: 'auth_token', key: 'id', ref: 'payment_id::text', context: forwardedTokenContext, mayBeClear: false },
-  rowBound('sealed_keys', 'sealed', 'name', false),
+  { table: 'payments', column: 'notify_token', key: 'id', ref: 'id::text', context: forwardedTokenContext },
+  { table: 'outbox', column: 'auth_token', key: 'id', ref: 'payment_id::text', context: forwardedTokenContext },
+  rowBound('sealed_keys', 'sealed', 'name'),
 ];
 
 /** The checks of migration 017, validated once no clear value is left. */
@@ -46,7 +44,7 @@ const SEALED_CHECKS = [
 export interface SealingProgress {
   /** `table.column` */
   column: string;
-  action: 'hashed' | 'sealed' | 'rotated';
+  action: 'sealed' | 'rotated';
   /** Values changed in this batch, and so far in this column. */
   batch: number;
   total: number;
@@ -115,27 +113,39 @@ export async function sealClearValues(db: Database, sealed: SealedFields, option
 }
 
 async function sealClear(db: Database, sealed: SealedFields, runner: BatchRunner): Promise<boolean> {
-  await runner.run('customers.email_hmac', 'hashed', async () => {
-    const { rows } = await db.query<{ id: string; email: string; email_normalized: string | null }>(
-      'SELECT id::text AS id, email, email_normalized FROM customers WHERE email_hmac IS NULL ORDER BY id LIMIT $1',
+  // A customer row is sealed whole, in one update: the checks refuse a row left partly clear.
+  await runner.run('customers', 'sealed', async () => {
+    const { rows } = await db.query<{ id: string; email: string; email_normalized: string | null; name: string | null }>(
+      `SELECT id::text AS id, email, email_normalized, name FROM customers
+       WHERE email_hmac IS NULL OR email_normalized IS NOT NULL OR email NOT LIKE 'enc:v1:%' OR name NOT LIKE 'enc:v1:%'
+       ORDER BY id LIMIT $1`,
       [runner.batchSize],
     );
     for (const row of rows) {
-      const normalized = row.email_normalized ?? normalizeEmail(sealed.open('customers', 'email', row.id, row.email));
-      await db.query('UPDATE customers SET email_hmac = $2, email_normalized = NULL WHERE id = $1 AND email_hmac IS NULL', [
-        row.id,
-        await sealed.emailHash(normalized),
-      ]);
+      const email = sealed.open('customers', 'email', row.id, row.email);
+      const name = sealed.openNullable('customers', 'name', row.id, row.name);
+      await db.query(
+        `UPDATE customers SET email = $2, name = $3, email_hmac = $4, email_normalized = NULL
+         WHERE id = $1 AND email = $5 AND name IS NOT DISTINCT FROM $6`,
+        [
+          row.id,
+          isEncrypted(row.email) ? row.email : sealed.seal('customers', 'email', row.id, email),
+          row.name === null || isEncrypted(row.name) ? row.name : sealed.seal('customers', 'name', row.id, name!),
+          // What the lookups matched before: the normalised form as it was stored.
+          await sealed.emailHash(row.email_normalized ?? normalizeEmail(email)),
+          row.email,
+          row.name,
+        ],
+      );
     }
     return rows.length;
   });
-  for (const column of SEALED_COLUMNS.filter((c) => c.mayBeClear)) {
-    await runner.run(`${column.table}.${column.column}`, 'sealed', async () => {
-      const rows = await valuesWhere(db, column, `${column.column} IS NOT NULL AND ${column.column} NOT LIKE 'enc:v1:%'`, [], runner.batchSize);
-      for (const row of rows) await replaceValue(db, column, row, sealed.cipher.encrypt(row.value, column.context(row.ref)));
-      return rows.length;
-    });
-  }
+  await runner.run('payment_methods.cardholder_name', 'sealed', async () => {
+    const column = SEALED_COLUMNS.find((c) => c.table === 'payment_methods')!;
+    const rows = await valuesWhere(db, column, "cardholder_name NOT LIKE 'enc:v1:%'", [], runner.batchSize);
+    for (const row of rows) await replaceValue(db, column, row, sealed.cipher.encrypt(row.value, column.context(row.ref)));
+    return rows.length;
+  });
   if (runner.exhausted) return false;
   for (const [table, check] of SEALED_CHECKS) {
     const { rows } = await db.query<{ convalidated: boolean }>('SELECT convalidated FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2', [table, check]);
