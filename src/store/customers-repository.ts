@@ -41,7 +41,7 @@ export class CustomersRepository {
     // A row from before sealing (the boot seals them) has no hash yet and is found by its clear form.
     const { rows } = await this.db.query<CustomerRow>(
       `SELECT ${COLUMNS} FROM customers WHERE email_hmac = $1 OR (email_hmac IS NULL AND email_normalized = $2)`,
-      [await this.sealed.emailHash(emailNormalized), emailNormalized],
+      [await this.sealed.emailHash(emailNormalized, { create: false }), emailNormalized],
     );
     return rows[0] ? this.toCustomer(rows[0]) : null;
   }
@@ -66,7 +66,7 @@ export class CustomersRepository {
       [
         customer.id,
         this.sealed.seal('customers', 'email', customer.id, customer.email),
-        await this.sealed.emailHash(customer.emailNormalized),
+        await this.sealed.emailHash(customer.emailNormalized, { create: true }),
         this.sealed.sealNullable('customers', 'name', customer.id, customer.name),
         customer.ownerSubject,
       ],

@@ -132,7 +132,7 @@ async function sealClear(db: Database, sealed: SealedFields, runner: BatchRunner
           isEncrypted(row.email) ? row.email : sealed.seal('customers', 'email', row.id, email),
           row.name === null || isEncrypted(row.name) ? row.name : sealed.seal('customers', 'name', row.id, name!),
           // What the lookups matched before: the normalised form as it was stored.
-          await sealed.emailHash(row.email_normalized ?? normalizeEmail(email)),
+          await sealed.emailHash(row.email_normalized ?? normalizeEmail(email), { create: true }),
           row.email,
           row.name,
         ],

@@ -56,19 +56,29 @@ export class SealedFields {
     return stored === null ? null : this.open(table, column, rowId, stored);
   }
 
-  /** HMAC-SHA256 (hex) of a normalised email under the lookup key: equal emails, equal hashes, whatever the data key. */
-  async emailHash(emailNormalized: string): Promise<string> {
-    const key = await this.emailLookupKey();
-    return createHmac('sha256', key).update(emailNormalized, 'utf8').digest('hex');
+  /**
+   * HMAC-SHA256 (hex) of a normalised email under the lookup key: equal emails, equal hashes,
+   * whatever the data key. Null before the database has a lookup key, when no customer can match:
+   * a lookup writes nothing.
+   */
+  async emailHash(emailNormalized: string, options: { create: boolean }): Promise<string | null> {
+    const key = options.create ? await this.emailLookupKey() : await this.existingLookupKey();
+    return key && createHmac('sha256', key).update(emailNormalized, 'utf8').digest('hex');
   }
 
-  /** The email lookup key: made and sealed by the first instance that needs it, read by every later one. */
+  /** The email lookup key: made and sealed by the first instance that needs it (the boot, or the first customer), read by every later one. */
   emailLookupKey(): Promise<Buffer> {
     this.lookupKey ??= this.loadLookupKey().catch((error: unknown) => {
       this.lookupKey = null;
       throw error;
     });
     return this.lookupKey;
+  }
+
+  private async existingLookupKey(): Promise<Buffer | null> {
+    if (this.lookupKey) return this.lookupKey;
+    const { rows } = await this.db.query('SELECT 1 FROM sealed_keys WHERE name = $1', [EMAIL_LOOKUP_KEY]);
+    return rows.length > 0 ? this.emailLookupKey() : null;
   }
 
   private async loadLookupKey(): Promise<Buffer> {

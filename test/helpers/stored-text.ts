@@ -48,7 +48,7 @@ export async function findStoredText(db: Database, needles: readonly string[], e
 export async function storedCustomers(db: Database, sealed: SealedFields, email: string) {
   const { rows } = await db.query<{ id: string; email: string; name: string | null; email_normalized: string | null; processor_customer_id: string | null }>(
     'SELECT id, email, name, email_normalized, processor_customer_id FROM customers WHERE email_hmac = $1',
-    [await sealed.emailHash(normalizeEmail(email))],
+    [await sealed.emailHash(normalizeEmail(email), { create: false })],
   );
   return rows.map((row) => {
     assert.ok(isEncrypted(row.email), `customers.email of ${row.id} is sealed`);
