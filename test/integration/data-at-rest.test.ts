@@ -110,6 +110,25 @@ describe('personal data at rest', () => {
     }
   });
 
+  it('opens a sealed value only in its own row: one copied to another row is a 500 whose log names that row', async () => {
+    const [a, b] = [people[0]!, people[1]!];
+    const { rows } = await t.db.query<{ cardholder_name: string }>('SELECT cardholder_name FROM payment_methods WHERE id = $1', [b.card]);
+    const own = rows[0]!.cardholder_name;
+    await t.db.query('UPDATE payment_methods SET cardholder_name = (SELECT cardholder_name FROM payment_methods WHERE id = $1) WHERE id = $2', [a.card, b.card]);
+    const lines: string[] = [];
+    const watching = await startTestApp({ sameDatabaseAs: t, logger: { level: 'error', stream: { write: (line: string) => void lines.push(line) } } });
+    try {
+      const listed = await watching.api.get(`/payment/payment-methods/${b.customerId}`);
+      assert.deepEqual([listed.status, listed.body.code], [500, 'internal_error']);
+      assert.ok(!JSON.stringify(listed.body).includes(a.cardholder), 'never the other row\'s name');
+      assert.match(lines.join('\n'), new RegExp(`payment_methods\\.cardholder_name of row ${b.card} cannot be opened`));
+    } finally {
+      await watching.close();
+      await t.db.query('UPDATE payment_methods SET cardholder_name = $1 WHERE id = $2', [own, b.card]);
+    }
+    assert.equal((await t.api.get(`/payment/payment-methods/${b.customerId}`)).body.data[0].cardholder_name, b.cardholder);
+  });
+
   it('rotates every value to the new key in resumable batches, the old key opening what is left meanwhile', async () => {
     const both = await startTestApp({ sameDatabaseAs: t, env: { DATA_ENCRYPTION_KEY: `${NEW_KEY},${TEST_DATA_KEY}` } });
     try {
