@@ -189,6 +189,7 @@ async function checkContainer(stages: Stage[]): Promise<void> {
     const { dir } = dirs.get(runtime.name)!;
     check(existsSync(path.join(dir, 'dist/server.js')), 'runtime stage: dist/server.js is missing');
     check(existsSync(path.join(dir, 'dist/migrate.js')), 'runtime stage: dist/migrate.js is missing (the migration Job runs it)');
+    check(existsSync(path.join(dir, 'dist/cli/rotate-key.js')), 'runtime stage: dist/cli/rotate-key.js is missing (a data-key rotation runs it)');
     for (const dev of ['typescript', 'tsx', '@redocly/cli', 'fast-check']) check(!existsSync(path.join(dir, 'node_modules', dev)), `runtime stage: development dependency ${dev} is installed`);
     if (!cmd || !probe) return;
 
@@ -199,6 +200,7 @@ async function checkContainer(stages: Stage[]): Promise<void> {
       PORT: String(port),
       HOST: '127.0.0.1',
       JWT_SECRET: randomBytes(24).toString('hex'),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DATA_DIR: path.join(scratch, 'data'),
       ALLOW_SIMULATED_PROCESSOR: 'true',
       ALLOW_EMBEDDED_DATABASE: 'true',
@@ -398,6 +400,10 @@ async function checkComposeAndReadme(): Promise<void> {
   const migrateService = compose.services.migrate;
   check(migrateService?.command?.join(' ') === 'node dist/migrate.js', 'compose.yaml: a migrate service runs node dist/migrate.js');
   for (const name of Object.keys(migrateService?.environment ?? {})) check(ENV_NAMES.has(name), `compose.yaml: ${name} is not a variable of the service`);
+  // Production refuses to start, and to migrate, without a data key: compose asks for one rather than pass an empty value.
+  for (const [name, service] of [['payment-service', app], ['migrate', migrateService]] as const) {
+    check(/^\$\{DATA_ENCRYPTION_KEY:\?/.test(service?.environment?.DATA_ENCRYPTION_KEY ?? ''), `compose.yaml: ${name} must require DATA_ENCRYPTION_KEY (\${DATA_ENCRYPTION_KEY:?...})`);
+  }
 
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   // A row of the configuration table names one variable or several in its first cell.

@@ -1,5 +1,5 @@
 // @ts-check
-// `node scripts/run.mjs <entry> [args...]`: runs dist/<entry> (server.js, cli/token.js, migrate.js)
+// `node scripts/run.mjs <entry> [args...]`: runs dist/<entry> (server.js, cli/token.js, cli/rotate-key.js, migrate.js)
 // in this very process, compiling first only when the sources changed since the last build.
 //
 // One process, not a shell running `npm run build && node dist/server.js`: `npm start` execs this

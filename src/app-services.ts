@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { webhookSecrets } from './config-webhooks.js';
 import { DataCipher } from './crypto/data-cipher.js';
+import { processDataKeys } from './crypto/development-data-key.js';
 import { forwardedTokenContext } from './domain/order-notifications.js';
 import { DeliveryService, DeliveryTerms } from './domain/deliveries.js';
 import type { PeerToken } from './domain/quotes.js';
@@ -30,6 +31,7 @@ import { OutboxRepository } from './store/outbox-repository.js';
 import { PaymentMethodsRepository } from './store/payment-methods-repository.js';
 import { PaymentsRepository } from './store/payments-repository.js';
 import { RefundsRepository } from './store/refunds-repository.js';
+import { SealedFields } from './store/sealed-field.js';
 import { WebhookEventsRepository } from './store/webhook-events-repository.js';
 
 /** The use cases the routes call, and the jobs that run beside them. */
@@ -47,6 +49,8 @@ export interface AppServices {
   quotes: QuoteService;
   deliveries: DeliveryService;
   authorizationWatchdog: AuthorizationWatchdog;
+  /** Seals and opens the personal data at rest, under DATA_ENCRYPTION_KEY. */
+  sealedFields: SealedFields;
 }
 
 /** Wires repositories, the processor and the use cases together: the one place that knows them all. */
@@ -57,9 +61,10 @@ export function createServices(
   config: Pick<Config, 'reconciler' | 'idempotency' | 'notifications' | 'clientCredentials' | 'dataKeys' | 'webhooks' | 'auth' | 'delivery'>,
   now: () => Date = () => new Date(),
 ): AppServices {
-  const cards = new PaymentMethodsRepository(db);
+  const sealedFields = new SealedFields(db, new DataCipher(config.dataKeys ?? processDataKeys()));
+  const cards = new PaymentMethodsRepository(db, sealedFields);
   const outbox = new OutboxRepository(db);
-  const cipher = config.notifications ? notificationCipher(config) : null;
+  const cipher = config.notifications ? sealedFields.cipher : null;
   const relay = cipher ? createRelay(outbox, cipher, logger, config) : null;
   const paymentsRepository = new PaymentsRepository(
     db,
@@ -69,7 +74,7 @@ export function createServices(
   );
   const refundsRepository = new RefundsRepository(db);
   const idempotencyKeys = new IdempotencyKeysRepository(db);
-  const customers = new CustomerService(new CustomersRepository(db), processor, logger);
+  const customers = new CustomerService(new CustomersRepository(db, sealedFields), processor, logger);
   const sealForwardedToken = cipher ? (paymentId: string, token: string) => cipher.encrypt(token, forwardedTokenContext(paymentId)) : null;
   const delivery = config.delivery;
   const deliveriesRepository = new DeliveriesRepository(db);
@@ -117,6 +122,7 @@ export function createServices(
     quotes,
     deliveries,
     authorizationWatchdog: new AuthorizationWatchdog(deliveries, logger, delivery.warnBeforeMs),
+    sealedFields,
   };
 }
 
@@ -134,12 +140,6 @@ function peerToken(config: Pick<Config, 'clientCredentials'>, scope: string, tim
       throw unavailable(`No service token for the call: the Auth Service's token endpoint failed (${(error as Error).message})`);
     }
   };
-}
-
-function notificationCipher(config: Pick<Config, 'dataKeys'>): DataCipher {
-  // Fail closed: the forwarded tokens are kept sealed or not at all (the server supplies a development key).
-  if (!config.dataKeys) throw new Error('notifications need DATA_ENCRYPTION_KEY in the configuration (the server makes a development key outside production)');
-  return new DataCipher(config.dataKeys);
 }
 
 function createRelay(outbox: OutboxRepository, cipher: DataCipher, logger: Logger, config: Pick<Config, 'notifications' | 'clientCredentials'>): OutboxRelay {

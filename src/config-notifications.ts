@@ -45,7 +45,7 @@ export const NOTIFICATIONS_ENV = {
     Type.String({
       minLength: 1,
       secret: true,
-      description: 'Base64 AES-256 keys (32 bytes), comma-separated, the first encrypting, for data kept at rest. Unset outside production: a key made under DATA_DIR.',
+      description: 'Base64 AES-256 keys (32 bytes), comma-separated: the first seals, every one opens (rotation). Seals the names, emails and forwarded tokens kept at rest. Required in production; unset otherwise: a key made under DATA_DIR.',
     }),
   ),
 };
@@ -97,7 +97,6 @@ function orderStatus(name: string, value: string, fail: (message: string) => nev
 
 export function notificationsConfig(
   e: Static<typeof NotificationsEnv>,
-  production: boolean,
   fail: (message: string) => never,
 ): NotificationsConfig {
   const credentials = [e.AUTH_TOKEN_URL, e.AUTH_CLIENT_ID, e.AUTH_CLIENT_SECRET];
@@ -124,10 +123,6 @@ export function notificationsConfig(
         backoffMaxMs: e.OUTBOX_BACKOFF_MAX_MS,
       }
     : null;
-  // Notifications keep the paying request's bearer token until it is delivered: sealed, never clear.
-  if (notifications && production && dataKeys === null) {
-    fail('Invalid configuration: DATA_ENCRYPTION_KEY is required with ORDER_SERVICE_URL in production (the forwarded tokens are kept encrypted; make a key with: openssl rand -base64 32)');
-  }
   return {
     notifications,
     clientCredentials: e.AUTH_TOKEN_URL && e.AUTH_CLIENT_ID && e.AUTH_CLIENT_SECRET

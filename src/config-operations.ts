@@ -45,10 +45,11 @@ export interface OperationsConfig {
 
 /**
  * The operations settings of validated variables. In production the simulated processor and the
- * embedded database are refused, in one line naming each, unless explicitly allowed.
+ * embedded database are refused, in one line naming each, unless explicitly allowed; so is a
+ * missing DATA_ENCRYPTION_KEY, always.
  */
 export function operationsConfig(
-  e: Static<typeof OperationsEnv> & { NODE_ENV: string; PAYMENT_PROCESSOR: string; DATABASE_URL?: string | undefined },
+  e: Static<typeof OperationsEnv> & { NODE_ENV: string; PAYMENT_PROCESSOR: string; DATABASE_URL?: string | undefined; DATA_ENCRYPTION_KEY?: string | undefined },
   fail: (message: string) => never,
 ): OperationsConfig {
   const missing: string[] = [];
@@ -67,6 +68,10 @@ export function operationsConfig(
       } else {
         missing.push('DATABASE_URL (the embedded database serves one instance on one disk; ALLOW_EMBEDDED_DATABASE=true for staging)');
       }
+    }
+    // Personal data and forwarded tokens are kept sealed; a development key on one disk is no key for a fleet.
+    if (e.DATA_ENCRYPTION_KEY === undefined) {
+      missing.push('DATA_ENCRYPTION_KEY (names, emails and tokens are kept encrypted at rest; make one with: openssl rand -base64 32)');
     }
   }
   if (missing.length > 0) fail(`Refusing to start with NODE_ENV=production: set ${missing.join(' and ')}`);

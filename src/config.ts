@@ -332,7 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authConfig(e),
     webhooks: webhookConfig(e, fail),
     ...perimeterConfig(e, fail),
-    ...notificationsConfig(e, e.NODE_ENV === 'production', fail),
+    ...notificationsConfig(e, fail),
     ...operationsConfig(e, fail),
     ...deliveryConfig(e, fail),
   };

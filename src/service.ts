@@ -11,6 +11,7 @@ import { createProcessor } from './processors/index.js';
 import type { PaymentProcessor } from './processors/processor.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { sealClearValues } from './store/sealed-columns.js';
 
 const BOOT_RECONCILE_BUDGET_MS = 15_000;
 
@@ -89,6 +90,11 @@ export async function startService(
 async function boot(app: FastifyInstance, opened: Database, config: Config): Promise<void> {
   const applied = await migrate(opened);
   if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
+  // A data key that does not open this database's sealed values stops the boot here, saying so;
+  // rows from before encryption at rest are sealed before the first request (resumed if cut short).
+  await app.services.sealedFields.emailLookupKey();
+  const sealing = await sealClearValues(opened, app.services.sealedFields);
+  if (Object.keys(sealing.counts).length > 0) app.log.info({ sealed: sealing.counts }, 'sealed the personal data kept clear before encryption at rest');
 
   // Whatever a crash left unresolved is settled before the first request is answered, within a
   // budget: with the processor down, a long pass would keep the service from ever being ready (and

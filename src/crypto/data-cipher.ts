@@ -50,6 +50,11 @@ export class DataCipher {
     return this.keys[0]!.id;
   }
 
+  /** The ids of every key that decrypts, the current one first. */
+  get keyIds(): string[] {
+    return this.keys.map((k) => k.id);
+  }
+
   encrypt(plaintext: string, context: string): string {
     const { id, key } = this.keys[0]!;
     const iv = randomBytes(12);

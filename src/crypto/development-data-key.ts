@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { ensurePrivateSecret, PrivateFileError } from '../util/private-file.js';
-import { dataKeyId } from './data-cipher.js';
+import { dataKeyId, type DataKey } from './data-cipher.js';
 
 /** The file under DATA_DIR that holds the development data key. */
 export const DEVELOPMENT_DATA_KEY_FILE = 'dev-data-key';
@@ -18,4 +19,19 @@ export async function withDevelopmentDataKey(config: Config): Promise<Config> {
   const key = Buffer.from(secret, 'base64url');
   if (key.length !== 32) throw new ConfigError(`${file} holds no usable data key; delete it and a new one is made at the next start`);
   return { ...config, dataKeys: [{ id: dataKeyId(key), key }] };
+}
+
+let processKey: DataKey | null = null;
+
+/**
+ * The key an app built without DATA_ENCRYPTION_KEY seals with (a test or a script calling buildApp
+ * directly; the server passes the development key above, production a configured one): made for
+ * this process and lost with it, so nothing it sealed outlives the process's own database.
+ */
+export function processDataKeys(): DataKey[] {
+  if (!processKey) {
+    const key = randomBytes(32);
+    processKey = { id: dataKeyId(key), key };
+  }
+  return [processKey];
 }

@@ -30,8 +30,11 @@ export function bootSummary(config: Config, developmentSecret: boolean): { field
     .join(' + ');
   const auth = developmentSecret ? 'development secret' : `${config.auth.required ? 'required' : 'auto'}: ${tokens || 'none'}`;
   const notifications = config.notifications ? 'on' : 'off';
+  // A key id says which key seals, and reveals nothing of it: instances that disagree show it here.
+  const keys = config.dataKeys;
+  const dataKey = keys ? `${keys[0]!.id}${keys.length > 1 ? ` (+${keys.length - 1} older)` : ''}` : 'made for this process';
   return {
-    fields: { environment: config.nodeEnv, processor, database, auth, notifications, metricsProtected: config.metricsToken !== null },
-    message: `boot: environment ${config.nodeEnv}, processor ${processor}, database ${database}, auth ${auth}, notifications ${notifications}`,
+    fields: { environment: config.nodeEnv, processor, database, auth, notifications, dataKey, metricsProtected: config.metricsToken !== null },
+    message: `boot: environment ${config.nodeEnv}, processor ${processor}, database ${database}, auth ${auth}, notifications ${notifications}, data key ${dataKey}`,
   };
 }

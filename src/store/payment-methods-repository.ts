@@ -1,5 +1,6 @@
 import type { SavedCard } from '../domain/models.js';
 import type { Database, Queryable } from './database.js';
+import type { SealedFields } from './sealed-field.js';
 
 interface PaymentMethodRow {
   id: string;
@@ -13,29 +14,37 @@ interface PaymentMethodRow {
   created_at: Date;
 }
 
-const toSavedCard = (row: PaymentMethodRow): SavedCard => ({
-  id: row.id,
-  customerId: row.customer_id,
-  brand: row.card_brand,
-  last4: row.card_last4,
-  expMonth: row.exp_month,
-  expYear: row.exp_year,
-  cardholderName: row.cardholder_name,
-  isDefault: row.is_default,
-  createdAt: row.created_at,
-});
-
 const COLUMNS = 'id, customer_id, card_brand, card_last4, exp_month, exp_year, cardholder_name, is_default, created_at';
 
 export type SaveCardInput = Omit<SavedCard, 'isDefault' | 'createdAt'> & { makeDefault: boolean };
 
-/** Saved cards. Every change to a customer's cards locks the customer row, so the default-card rules hold under concurrency. */
+/**
+ * Saved cards, the cardholder's name kept sealed (see SealedFields). Every change to a customer's
+ * cards locks the customer row, so the default-card rules hold under concurrency.
+ */
 export class PaymentMethodsRepository {
-  constructor(private readonly db: Database) {}
+  private readonly toSavedCard: (row: PaymentMethodRow) => SavedCard;
+
+  constructor(
+    private readonly db: Database,
+    private readonly sealed: SealedFields,
+  ) {
+    this.toSavedCard = (row) => ({
+      id: row.id,
+      customerId: row.customer_id,
+      brand: row.card_brand,
+      last4: row.card_last4,
+      expMonth: row.exp_month,
+      expYear: row.exp_year,
+      cardholderName: sealed.openNullable('payment_methods', 'cardholder_name', row.id, row.cardholder_name),
+      isDefault: row.is_default,
+      createdAt: row.created_at,
+    });
+  }
 
   async get(id: string): Promise<SavedCard | null> {
     const { rows } = await this.db.query<PaymentMethodRow>(`SELECT ${COLUMNS} FROM payment_methods WHERE id = $1`, [id]);
-    return rows[0] ? toSavedCard(rows[0]) : null;
+    return rows[0] ? this.toSavedCard(rows[0]) : null;
   }
 
   /** Default card first, then the order they were added. */
@@ -44,7 +53,7 @@ export class PaymentMethodsRepository {
       `SELECT ${COLUMNS} FROM payment_methods WHERE customer_id = $1 ORDER BY is_default DESC, created_at, id`,
       [customerId],
     );
-    return rows.map(toSavedCard);
+    return rows.map(this.toSavedCard);
   }
 
   /**
@@ -80,9 +89,18 @@ export class PaymentMethodsRepository {
            cardholder_name = COALESCE(EXCLUDED.cardholder_name, payment_methods.cardholder_name),
            is_default = EXCLUDED.is_default, updated_at = now()
          RETURNING ${COLUMNS}`,
-        [input.id, input.customerId, input.brand, input.last4, input.expMonth, input.expYear, input.cardholderName, becomesDefault],
+        [
+          input.id,
+          input.customerId,
+          input.brand,
+          input.last4,
+          input.expMonth,
+          input.expYear,
+          this.sealed.sealNullable('payment_methods', 'cardholder_name', input.id, input.cardholderName),
+          becomesDefault,
+        ],
       );
-      const card = toSavedCard(rows[0]!);
+      const card = this.toSavedCard(rows[0]!);
       const wasDefault = existing.rows[0]?.is_default ?? false;
       return { card, created: existing.rowCount === 0, defaultChanged: card.isDefault && !wasDefault };
     });
@@ -102,7 +120,7 @@ export class PaymentMethodsRepository {
         `UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
         [id],
       );
-      return toSavedCard(rows[0]!);
+      return this.toSavedCard(rows[0]!);
     });
   }
 
@@ -127,7 +145,7 @@ export class PaymentMethodsRepository {
          RETURNING ${COLUMNS}`,
         [customerId],
       );
-      return { deleted: true, promoted: rows[0] ? toSavedCard(rows[0]) : null };
+      return { deleted: true, promoted: rows[0] ? this.toSavedCard(rows[0]) : null };
     });
   }
 }

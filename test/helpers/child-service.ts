@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TEST_DATA_KEY } from './app.js';
 import type { TestDatabase } from './database.js';
 import { adminToken, TEST_JWT_SECRET } from './tokens.js';
 
@@ -19,12 +20,14 @@ export interface ChildService {
 /**
  * What a child service needs to share `database` with the test and settle what a killed one left
  * at once: no grace before the reconciler takes a row, no interval (the boot pass does it), and
- * idempotency keys whose requests died freed after half a second.
+ * idempotency keys whose requests died freed after half a second; the data key the test's own
+ * apps seal with, so the test, a killed child and the one after it open each other's values.
  */
 export function childServiceEnv(database: TestDatabase): Record<string, string> {
   return {
     DATABASE_URL: database.url!,
     DATABASE_SCHEMA: database.schema!,
+    DATA_ENCRYPTION_KEY: TEST_DATA_KEY,
     RECONCILE_GRACE_MS: '0',
     RECONCILE_INTERVAL_MS: '0',
     IDEMPOTENCY_LEASE_MS: '500',

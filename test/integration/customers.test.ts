@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, uniqueEmail, type TestApp } from '../helpers/app.js';
+import { storedCustomers } from '../helpers/stored-text.js';
 
 describe('customers', () => {
   let t: TestApp;
@@ -9,11 +10,8 @@ describe('customers', () => {
   });
   after(() => t.close());
 
-  const rowsFor = async (email: string) =>
-    (await t.db.query<{ email: string; name: string; processor_customer_id: string }>(
-      'SELECT email, name, processor_customer_id FROM customers WHERE email_normalized = lower($1)',
-      [email],
-    )).rows;
+  // Found by the email's keyed hash, sealed at rest (checked), opened.
+  const rowsFor = (email: string) => storedCustomers(t.db, t.app.services.sealedFields, email);
 
   it('creates a customer: 201 with the document\'s shape, one row, one processor customer', async () => {
     const email = uniqueEmail();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createCustomer, newCardToken, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
+import { openCardholderName } from '../helpers/stored-text.js';
 
 describe('payment methods', () => {
   let t: TestApp;
@@ -14,7 +15,7 @@ describe('payment methods', () => {
       `SELECT pm.id, pm.is_default, pm.card_brand, pm.card_last4, pm.cardholder_name FROM payment_methods pm
        JOIN customers c ON c.id = pm.customer_id WHERE c.processor_customer_id = $1 ORDER BY pm.created_at`,
       [customerId],
-    )).rows;
+    )).rows.map((row) => ({ ...row, cardholder_name: openCardholderName(t.app.services.sealedFields, row.id, row.cardholder_name) }));
 
   const details = (customerId: string, paymentMethodId: string, extra: Record<string, unknown> = {}) => ({
     customerId,

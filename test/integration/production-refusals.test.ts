@@ -1,23 +1,27 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { dataKeyId } from '../../src/crypto/data-cipher.js';
 import { TEST_DB, TEST_DATABASE_URL } from '../helpers/database.js';
 
+const DATA_KEY = Buffer.alloc(32, 9);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 /** The real process entry in production, with nothing of the test runner's environment. */
-function production(vars: Record<string, string>): NodeJS.ProcessEnv {
-  return {
+function production(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  // A variable given as undefined is left out.
+  const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     JWT_SECRET: 'a-production-secret-for-these-tests',
+    DATA_ENCRYPTION_KEY: DATA_KEY.toString('base64'),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_FORMAT: 'json',
@@ -25,6 +29,7 @@ function production(vars: Record<string, string>): NodeJS.ProcessEnv {
     RECONCILE_INTERVAL_MS: '0',
     ...vars,
   };
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
 }
 
 // The process entry on the embedded database: the PostgreSQL run has nothing to add.
@@ -57,6 +62,12 @@ describe('production never runs on make-believe', { skip: TEST_DB === 'postgres'
     assert.match(line, /^Refusing to start with NODE_ENV=production: set DATABASE_URL .*ALLOW_EMBEDDED_DATABASE=true for staging\)$/);
   });
 
+  it('refuses a boot without DATA_ENCRYPTION_KEY with one line, exit 1, staging too: no development key in production', async () => {
+    const line = await refusal(production({ ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true', DATA_DIR: dataDir, DATA_ENCRYPTION_KEY: undefined }));
+    assert.match(line, /^Refusing to start with NODE_ENV=production: set DATA_ENCRYPTION_KEY \(names, emails and tokens are kept encrypted at rest; make one with: openssl rand -base64 32\)$/);
+    assert.deepEqual(await readdir(dataDir), [], 'no development key made');
+  });
+
   it('starts on both when each is explicitly allowed, and says so at every boot', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
@@ -69,7 +80,7 @@ describe('production never runs on make-believe', { skip: TEST_DB === 'postgres'
     for (let i = 0; i < 600 && !out.includes('payment service ready'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
     assert.ok(lines.some((line) => line.msg.startsWith('payment service ready')), out);
-    assert.equal(lines[0]!.msg, `boot: environment production, processor simulated, database embedded (${dataDir}), auth required: user tokens, notifications off`);
+    assert.equal(lines[0]!.msg, `boot: environment production, processor simulated, database embedded (${dataDir}), auth required: user tokens, notifications off, data key ${dataKeyId(DATA_KEY)}`);
     const warnings = lines.filter((line) => line.level === 40).map((line) => line.msg);
     assert.ok(warnings.some((msg) => /ALLOW_SIMULATED_PROCESSOR=true/.test(msg)), JSON.stringify(warnings));
     assert.ok(warnings.some((msg) => /ALLOW_EMBEDDED_DATABASE=true/.test(msg)), JSON.stringify(warnings));

@@ -6,7 +6,7 @@ import { createProcessor } from '../../src/processors/index.js';
 import { ProcessorError } from '../../src/processors/processor.js';
 import { STRIPE_API_VERSION } from '../../src/processors/stripe/stripe-client.js';
 import { walkApiDocument } from '../helpers/api-document-walk.js';
-import { Api, createCustomer, pay, saveCard, uniqueEmail } from '../helpers/app.js';
+import { Api, createCustomer, pay, saveCard, TEST_DATA_KEY, uniqueEmail } from '../helpers/app.js';
 import { startStripeTestApp, stripeEnv, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
 import { adminToken, TEST_JWT_SECRET } from '../helpers/tokens.js';
 
@@ -23,7 +23,8 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
     const firstCard = await t.newCard();
     t.stripe.requests.length = 0;
     const { customerId, paymentIntentId, refundId } = await walkApiDocument(t.api, { firstCard });
-    const customer = await one<{ id: string; email: string }>('SELECT id, email FROM customers WHERE processor_customer_id = $1', [customerId]);
+    const sealed = await one<{ id: string; email: string }>('SELECT id, email FROM customers WHERE processor_customer_id = $1', [customerId]);
+    const customer = { id: sealed.id, email: t.app.services.sealedFields.open('customers', 'email', sealed.id, sealed.email) };
     const payment = await one<{ id: string; order_id: string; payment_method_id: string; status: string }>(
       'SELECT id, order_id, payment_method_id, status FROM payments WHERE processor_payment_intent_id = $1',
       [paymentIntentId],
@@ -128,7 +129,8 @@ describe('PAYMENT_PROCESSOR=stripe: the API document walk and the calls Stripe r
   it('a wrong secret key: 500 processor_misconfigured, logged loudly, the key in neither the answer nor the logs', async () => {
     const wrongKey = 'sk_test_thisKeyIsWrongAndMustNotLeak4242';
     const lines: string[] = [];
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, ...stripeEnv(t.stripe, { STRIPE_SECRET_KEY: wrongKey }) });
+    // The data key of the app whose database it shares: only the processor key is wrong.
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, DATA_ENCRYPTION_KEY: TEST_DATA_KEY, ...stripeEnv(t.stripe, { STRIPE_SECRET_KEY: wrongKey }) });
     const logger = { ...(loggerOptions(config) as object), stream: { write: (line: string) => void lines.push(line) } };
     const app = await buildApp(config, { db: t.db, processor: createProcessor(config, t.db) }, { logger });
     try {

@@ -7,6 +7,7 @@ import { platformUserToken, serviceToken } from '../helpers/tokens.js';
 import { WebAppClient } from '../helpers/web-app.js';
 import { simulatedStripeJs, type NewCard } from '../stripe-server/stripe-js.js';
 import { startStripeTestApp, type StripeTestApp } from '../stripe-server/stripe-test-app.js';
+import { openCardholderName } from '../helpers/stored-text.js';
 
 /** One processor the replay runs on: the app, Stripe.js's card making, and what the processor holds. */
 interface Harness {
@@ -89,7 +90,7 @@ for (const [name, start] of [['simulated processor', simulatedHarness], ['Stripe
       (await h.t.db.query<{ card_brand: string; card_last4: string; exp_month: number; exp_year: number; cardholder_name: string | null; is_default: boolean }>(
         'SELECT card_brand, card_last4, exp_month, exp_year, cardholder_name, is_default FROM payment_methods WHERE id = $1',
         [paymentMethodId],
-      )).rows[0];
+      )).rows.map((row) => ({ ...row, cardholder_name: openCardholderName(h.t.app.services.sealedFields, paymentMethodId, row.cardholder_name) }))[0];
 
     it('registers: the customer id is read at the top level, and the customer exists', async () => {
       assert.equal(await app.lookUp(email), null, 'no customer yet: 404');

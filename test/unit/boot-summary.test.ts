@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { dataKeyId } from '../../src/crypto/data-cipher.js';
 import { bootSummary, stripeMode } from '../../src/observability/boot-summary.js';
 
 describe('the boot summary line', () => {
@@ -17,7 +18,7 @@ describe('the boot summary line', () => {
     const { message, fields } = bootSummary(config, false);
     assert.equal(
       message,
-      'boot: environment production, processor stripe (live mode), database postgresql db.internal:6432/payments, auth required: user tokens, notifications on',
+      `boot: environment production, processor stripe (live mode), database postgresql db.internal:6432/payments, auth required: user tokens, notifications on, data key ${dataKeyId(Buffer.alloc(32, 7))}`,
     );
     assert.equal(fields.environment, 'production');
     const text = JSON.stringify({ message, fields });
@@ -26,7 +27,15 @@ describe('the boot summary line', () => {
 
   it('says simulated, embedded, development secret and off in development', () => {
     const { message } = bootSummary(loadConfig({ DATA_DIR: '/tmp/x' }), true);
-    assert.equal(message, 'boot: environment development, processor simulated, database embedded (/tmp/x), auth development secret, notifications off');
+    assert.equal(message, 'boot: environment development, processor simulated, database embedded (/tmp/x), auth development secret, notifications off, data key made for this process');
+  });
+
+  it('names the sealing key by its id, and how many older keys still open', () => {
+    const keys = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    const { message, fields } = bootSummary(loadConfig({ DATA_ENCRYPTION_KEY: keys.map((k) => k.toString('base64')).join(',') }), false);
+    assert.match(message, new RegExp(`, data key ${dataKeyId(keys[0]!)} \\(\\+1 older\\)$`));
+    assert.equal(fields.dataKey, `${dataKeyId(keys[0]!)} (+1 older)`);
+    assert.ok(!message.includes(keys[0]!.toString('base64')), 'never the key itself');
   });
 
   it('tells live from test keys by their prefix', () => {

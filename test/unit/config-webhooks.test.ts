@@ -34,7 +34,7 @@ describe('webhook configuration', () => {
     assert.deepEqual(webhookSecrets(loadConfig({ JWT_SECRET: 'y'.repeat(32) })), [derived]);
     assert.notDeepEqual(webhookSecrets(loadConfig({ JWT_SECRET: 'z'.repeat(32) })), [derived]);
     assert.deepEqual(webhookSecrets(loadConfig(STRIPE)), [], 'with Stripe: none unless configured');
-    assert.deepEqual(webhookSecrets(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32), ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true' })), [], 'in production: none unless configured');
+    assert.deepEqual(webhookSecrets(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32), ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true', DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') })), [], 'in production: none unless configured');
   });
 
   it('delivers the simulated processor\'s events unless SIMULATED_WEBHOOKS=off, and never with Stripe', () => {

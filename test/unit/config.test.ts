@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 /** What production needs besides authentication: a real processor and a real database. */
-const REAL_PARTS = { PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_KEY: 'sk_live_abc123', DATABASE_URL: 'postgres://app:pw@db.internal:5432/payments' };
+const REAL_PARTS = {
+  PAYMENT_PROCESSOR: 'stripe',
+  STRIPE_SECRET_KEY: 'sk_live_abc123',
+  DATABASE_URL: 'postgres://app:pw@db.internal:5432/payments',
+  DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+};
 
 describe('configuration', () => {
   it('has defaults that serve on the embedded database, port 9000', () => {
@@ -180,12 +185,27 @@ describe('configuration', () => {
       assert.doesNotMatch(message, /PAYMENT_PROCESSOR/);
     });
 
+    it('refuses a boot without DATA_ENCRYPTION_KEY, staging too, naming how to make one', () => {
+      const message = refusal({ ...production, DATA_ENCRYPTION_KEY: undefined });
+      assert.match(message, /^Refusing to start with NODE_ENV=production: set DATA_ENCRYPTION_KEY \(.*openssl rand -base64 32\)$/);
+      const staging = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length', ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true' };
+      assert.match(refusal(staging), /^Refusing to start with NODE_ENV=production: set DATA_ENCRYPTION_KEY /);
+      assert.throws(() => loadConfig({ ...production, DATA_ENCRYPTION_KEY: 'c2hvcnQ=' }), /DATA_ENCRYPTION_KEY must be base64 keys of 32 bytes/);
+      assert.equal(loadConfig(production).dataKeys?.length, 1);
+    });
+
     it('names both in the same line when both are missing', () => {
       assert.match(refusal({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length' }), /PAYMENT_PROCESSOR=stripe .* and DATABASE_URL/);
     });
 
     it('starts on each when explicitly allowed, with a warning to log', () => {
-      const staging = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-length', ALLOW_SIMULATED_PROCESSOR: 'true', ALLOW_EMBEDDED_DATABASE: 'true' });
+      const staging = loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-of-length',
+        ALLOW_SIMULATED_PROCESSOR: 'true',
+        ALLOW_EMBEDDED_DATABASE: 'true',
+        DATA_ENCRYPTION_KEY: REAL_PARTS.DATA_ENCRYPTION_KEY,
+      });
       assert.equal(staging.paymentProcessor, 'simulated');
       assert.equal(staging.productionWarnings.length, 2);
       assert.match(staging.productionWarnings.join('\n'), /ALLOW_SIMULATED_PROCESSOR=true[^\n]*\n.*ALLOW_EMBEDDED_DATABASE=true/);
