@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { forgetToken, keepToken, storedToken, whenUnauthorized } from './api.ts';
+import { ZONE } from './format.ts';
 import { AttentionPage, useAttentionCounts } from './pages/attention.tsx';
 import { GlancePage } from './pages/glance.tsx';
 import { PaymentPage } from './pages/payment.tsx';
@@ -51,6 +52,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           {link('/glance', 'At a glance')}
           {link('/payments', 'Payments')}
           {link('/attention', 'Needs attention', counts === null ? '' : ` (${counts})`)}
+          <span class="zone">Times in {ZONE}</span>
           <button type="button" class="link" onClick={onSignOut}>Sign out</button>
         </nav>
       </header>

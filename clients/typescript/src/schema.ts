@@ -10461,8 +10461,11 @@ export interface operations {
                                 decline_code: string | null;
                                 message: string;
                             } | null;
-                            /** @example null */
-                            capture_before: string | (never | null);
+                            /**
+                             * Format: date-time
+                             * @example null
+                             */
+                            capture_before: string | null;
                         };
                     };
                 };

@@ -41,13 +41,18 @@ function DailyChart({ days }: { days: Summary['per_day'] }) {
   useEffect(() => {
     if (!box.current) return;
     const x = days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000);
+    const dayLabel = (seconds: number) => new Date(seconds * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
     const plot = new uPlot(
       {
         width: Math.min(720, box.current.clientWidth || 720),
         height: 220,
-        series: [{}, { label: 'Succeeded', stroke: '#1a7f37', width: 2 }, { label: 'Declined', stroke: '#b42318', width: 2 }],
-        axes: [{}, { label: 'payments' }],
-        scales: { x: { time: true } },
+        series: [
+          { label: 'Day', value: (_u, v) => (v == null ? '—' : dayLabel(v)) },
+          { label: 'Succeeded', stroke: '#1a7f37', fill: '#1a7f37', points: { show: false }, paths: uPlot.paths.bars!({ size: [0.35, 40], align: -1 }) },
+          { label: 'Declined', stroke: '#b42318', fill: '#b42318', points: { show: false }, paths: uPlot.paths.bars!({ size: [0.35, 40], align: 1 }) },
+        ],
+        axes: [{ splits: () => x, values: (_u, ticks) => ticks.map(dayLabel) }, { label: 'payments', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
+        scales: { x: { time: false, range: [x[0]! - 43_200, x[x.length - 1]! + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       },
       [x, days.map((d) => d.succeeded), days.map((d) => d.declined)],
       box.current,

@@ -65,7 +65,7 @@ export const ProcessorViewData = Type.Object({
   amount_capturable: Type.Integer({ examples: [0] }),
   capture_method: Type.String({ examples: ['automatic'] }),
   last_payment_error: Type.Union([Type.Object({ code: Type.String(), decline_code: Type.Union([Type.String(), Type.Null()]), message: Type.String() }), Type.Null()], { examples: [null] }),
-  capture_before: Type.Union([DateTime, Type.Null()], { examples: [null] }),
+  capture_before: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { examples: [null] }),
 });
 
 export const AttentionQuery = Type.Object({
