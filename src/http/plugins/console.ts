@@ -55,7 +55,8 @@ export async function installConsole(app: FastifyInstance, root = CONSOLE_DIST):
   app.get(`${CONSOLE_PREFIX}/*`, options, async (request, reply) => {
     const file = (request.params as { '*': string })['*'];
     // Hashed assets never change under their name; the page itself is asked for again each time.
-    if (file.startsWith('assets/')) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(file);
+    // Only names Vite writes: no path of another folder ever reaches the file system.
+    if (/^assets\/[\w-]+\.(js|css|svg|png|woff2)$/.test(file)) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(file);
     if (file === '' || file === 'index.html') return reply.header('cache-control', 'no-cache').sendFile('index.html');
     throw new AppError('not_found', `No console file ${file}`);
   });
