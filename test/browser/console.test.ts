@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createCustomer, outage, pay, saveCard, startTestApp, type TestApp } from '../helpers/app.js';
 import { adminToken } from '../helpers/tokens.js';
+import { AuthTokenEndpoint } from '../stubs/auth-token-endpoint.js';
+import { OrderServiceStub } from '../stubs/order-service.js';
 import { ensureConsoleBuilt, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser.js';
 
 /**
@@ -13,6 +15,8 @@ import { ensureConsoleBuilt, launchBrowser, requireChromium, screenshot, serious
  */
 describe('the operations console in a browser', () => {
   let t: TestApp;
+  let orderService: OrderServiceStub;
+  let authService: AuthTokenEndpoint;
   let base: string;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
@@ -24,8 +28,11 @@ describe('the operations console in a browser', () => {
   before(async () => {
     requireChromium();
     ensureConsoleBuilt();
+    orderService = await OrderServiceStub.start();
+    authService = await AuthTokenEndpoint.start();
     t = await startTestApp({
-      env: { RECONCILE_GRACE_MS: '0' },
+      jwks: true,
+      env: { RECONCILE_GRACE_MS: '0', ORDER_SERVICE_URL: orderService.url, OUTBOX_BACKOFF_MAX_MS: '150', OUTBOX_SWEEP_INTERVAL_MS: '0', ...authService.env() },
       faults: { before: (operation) => { if (failBefore.has(operation)) throw outage(operation); } },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -42,6 +49,8 @@ describe('the operations console in a browser', () => {
   after(async () => {
     await browser?.close();
     await t?.close();
+    await orderService?.close();
+    await authService?.close();
   });
 
   const until = async (check: () => Promise<boolean>, what: string) => {
@@ -117,6 +126,58 @@ describe('the operations console in a browser', () => {
     await page.goto(`${base}/payment/console/#/payment/${declined}`);
     await page.getByRole('note').filter({ hasText: 'Declined: insufficient_funds' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Refund…' }).isDisabled(), true);
+  });
+
+  it('captures part of an authorization, and cancels another, each after a confirmation', async () => {
+    const customerId = await createCustomer(t.api);
+    const card = await saveCard(t.api, customerId);
+    const held = (await pay(t.api, customerId, card, { amount: 4000, captureMethod: 'manual' })).body.data.payment_intent_id;
+    const released = (await pay(t.api, customerId, card, { amount: 1500, captureMethod: 'manual' })).body.data.payment_intent_id;
+    await page.goto(`${base}/payment/console/#/payment/${held}`);
+    await page.getByRole('button', { name: 'Capture…' }).click();
+    await page.getByLabel('Amount (USD)').fill('30');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('alertdialog').getByText(new RegExp(`^Capture (US)?\\$30\\.00 of payment ${held}\\?$`)).waitFor();
+    await page.getByRole('button', { name: 'Confirm capture' }).click();
+    await page.getByRole('status').filter({ hasText: 'done' }).waitFor();
+    await page.getByTestId('remaining').filter({ hasText: '$30.00' }).waitFor();
+    assert.equal((await t.api.get(`/payment/payment-intent/${held}`)).body.data.amount_received, 3000);
+
+    await page.goto(`${base}/payment/console/#/payment/${released}`);
+    await page.getByRole('button', { name: 'Cancel payment…' }).click();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Confirm cancel' }).click();
+    await page.getByRole('status').filter({ hasText: 'done' }).waitFor();
+    assert.equal((await t.api.get(`/payment/payment-intent/${released}`)).body.data.status, 'canceled');
+  });
+
+  it('sends a dead notification to the Order Service again', async () => {
+    const customerId = await createCustomer(t.api);
+    const card = await saveCard(t.api, customerId);
+    const order = `order_${randomBytes(5).toString('hex')}`;
+    orderService.set({ kind: 'status', status: 400 });
+    let notified: string;
+    try {
+      notified = (await pay(t.api, customerId, card, { orderId: order })).body.data.payment_intent_id;
+      await until(async () => (await t.db.query("SELECT 1 FROM outbox WHERE order_id = $1 AND status = 'dead'", [order])).rows.length === 1, 'a dead notification');
+    } finally {
+      orderService.set({ kind: 'ok' });
+    }
+    await page.goto(`${base}/payment/console/#/payment/${notified}`);
+    const notifications = page.getByRole('region', { name: 'Notifications to the Order Service' });
+    await notifications.getByText('dead').waitFor();
+    await notifications.getByRole('button', { name: 'Retry…' }).click();
+    await notifications.getByRole('button', { name: 'Confirm: send “PAYMENT RECEIVED” again' }).click();
+    await page.getByRole('status').filter({ hasText: 'Notification sent again' }).waitFor();
+    await until(async () => orderService.received().some((call) => call.orderId === order), 'the Order Service told again');
+  });
+
+  it('signs in from the link npm start prints, and takes the token off the address', async () => {
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${base}/payment/console/#token=${await adminToken({ expiresIn: 600 })}`);
+    await fresh.getByRole('heading', { name: 'At a glance' }).waitFor();
+    assert.doesNotMatch(fresh.url(), /token/);
+    await fresh.close();
   });
 
   it('a payment the reconciler could not settle appears under Needs attention, counted in the navigation', async () => {
