@@ -102,10 +102,20 @@ describe('the operations console in a browser', () => {
     await page.getByRole('button', { name: 'Review' }).click();
     const confirmation = page.getByRole('alertdialog');
     await confirmation.getByText(new RegExp(`^Refund (US)?\\$25\\.00 of payment ${paid}\\?$`)).waitFor();
+    const keys: string[] = [];
+    const record = (request: import('playwright-core').Request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/payment/refund') keys.push(request.headers()['idempotency-key'] ?? '');
+    };
+    page.on('request', record);
     await confirmation.getByRole('button', { name: 'Confirm refund' }).dblclick();
     await page.getByRole('status').filter({ hasText: 'done' }).waitFor();
     await page.getByTestId('remaining').filter({ hasText: '$25.00' }).waitFor();
     await page.getByRole('region', { name: 'Timeline' }).getByText('$25.00').waitFor();
+    page.off('request', record);
+    // However many sends the double click made, they were one confirmation: one key.
+    assert.ok(keys.length >= 1);
+    assert.equal(new Set(keys).size, 1);
+    assert.match(keys[0]!, /^[0-9a-f-]{36}$/);
 
     const ours = await t.db.query<{ amount: number }>('SELECT r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.processor_payment_intent_id = $1', [paid]);
     assert.deepEqual(ours.rows.map((r) => Number(r.amount)), [2500]);
