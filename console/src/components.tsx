@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from './api.ts';
+import { ApiError } from './api.js';
 
 /** An id in monospace with a button that copies it. */
 export function CopyId({ value, label }: { value: string | null; label?: string }) {

@@ -1,4 +1,4 @@
-import { currencyExponent } from '../../src/domain/money.ts';
+import { currencyExponent } from '../../src/domain/money.js';
 
 /** Minor units shown in the currency's major unit with its symbol: 2500 usd is $25.00, 500 jpy is ¥500. */
 export function money(minor: number, currency: string): string {

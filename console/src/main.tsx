@@ -1,12 +1,12 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { forgetToken, keepToken, storedToken, whenUnauthorized } from './api.ts';
-import { ZONE } from './format.ts';
-import { AttentionPage, useAttentionCounts } from './pages/attention.tsx';
-import { GlancePage } from './pages/glance.tsx';
-import { PaymentPage } from './pages/payment.tsx';
-import { PaymentsPage } from './pages/payments.tsx';
-import { SignInPage } from './pages/sign-in.tsx';
+import { forgetToken, keepToken, storedToken, whenUnauthorized } from './api.js';
+import { ZONE } from './format.js';
+import { AttentionPage, useAttentionCounts } from './pages/attention.js';
+import { GlancePage } from './pages/glance.js';
+import { PaymentPage } from './pages/payment.js';
+import { PaymentsPage } from './pages/payments.js';
+import { SignInPage } from './pages/sign-in.js';
 import './styles.css';
 
 // `npm start` in development prints a link ending in #token=...: a fragment never reaches a server

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError, call, newIdempotencyKey, type Dossier } from '../api.ts';
-import { money, majorText, minorFromInput } from '../format.ts';
+import { ApiError, call, newIdempotencyKey, type Dossier } from '../api.js';
+import { money, majorText, minorFromInput } from '../format.js';
 
 type Kind = 'refund' | 'capture' | 'cancel';
 

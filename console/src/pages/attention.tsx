@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { data } from '../api.ts';
-import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.tsx';
-import { money, time } from '../format.ts';
+import { data } from '../api.js';
+import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.js';
+import { money, time } from '../format.js';
 
 interface Attention {
   items: Array<{ kind: 'payment' | 'refund'; id: string; payment_id: string; payment_intent_id: string | null; status: string; amount: number; currency: string; reason: string; updated_at: string }>;

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { data } from '../api.ts';
-import { ErrorNote, Section, useLoad } from '../components.tsx';
-import { money } from '../format.ts';
+import { data } from '../api.js';
+import { ErrorNote, Section, useLoad } from '../components.js';
+import { money } from '../format.js';
 
 interface Totals {
   payments: number;

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { call, data, newIdempotencyKey, type Dossier } from '../api.ts';
-import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.tsx';
-import { money, time } from '../format.ts';
-import { PaymentActions } from './actions.tsx';
+import { call, data, newIdempotencyKey, type Dossier } from '../api.js';
+import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.js';
+import { money, time } from '../format.js';
+import { PaymentActions } from './actions.js';
 
 interface ProcessorView {
   processor: string;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { get, type Payment } from '../api.ts';
-import { CopyId, ErrorNote, Status, useLoad } from '../components.tsx';
-import { money, time, ZONE } from '../format.ts';
+import { get, type Payment } from '../api.js';
+import { CopyId, ErrorNote, Status, useLoad } from '../components.js';
+import { money, time, ZONE } from '../format.js';
 
 const STATUSES = ['', 'succeeded', 'requires_capture', 'requires_action', 'requires_payment_method', 'processing', 'unknown', 'canceled'];
 const FIELDS = ['status', 'orderId', 'email', 'from', 'to'] as const;

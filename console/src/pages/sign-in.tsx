@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, call, keepToken } from '../api.ts';
+import { ApiError, call, keepToken } from '../api.js';
 
 /** The admin bearer token, pasted once and checked against an admin route before it is kept for the tab. */
 export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
