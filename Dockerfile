@@ -12,6 +12,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY console ./console
 RUN npm run build
 
 FROM node:26-slim AS runtime
@@ -22,6 +23,8 @@ COPY package.json package-lock.json ./
 # The npm cache is a build cache mount: it never lands in a layer of the image.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
+# The operations console's static files (/payment/console), built in the build stage.
+COPY --from=build /app/console/dist ./console/dist
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 # The image's own user (uid 1000): nothing in /app is writable by it, nor needs to be.
 USER node

@@ -14,9 +14,12 @@ export const DIST = path.join(ROOT, 'dist');
 const DIGEST_FILE = '.sources-digest';
 /** Everything the compiled output depends on. */
 const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
+/** The operations console's sources (and the money table it shares with the service); built into console/dist. */
+export const CONSOLE_DIST = path.join(ROOT, 'console/dist');
+const CONSOLE_INPUTS = ['console/src', 'console/index.html', 'console/vite.config.ts', 'console/tsconfig.json', 'src/domain/money.ts', 'src/errors.ts'];
 
 /** A digest of every input's path and content: content, not timestamps, so a checkout or a copied tree is judged right. */
-export function sourcesDigest() {
+export function sourcesDigest(inputs = INPUTS) {
   const hash = createHash('sha256');
   /** @param {string} relative */
   const visit = (relative) => {
@@ -27,16 +30,52 @@ export function sourcesDigest() {
     }
     hash.update(`${relative}\0`).update(readFileSync(absolute)).update('\0');
   };
-  for (const input of INPUTS) visit(input);
+  for (const input of inputs) visit(input);
   return hash.digest('hex');
 }
 
-/** True when dist/ was compiled from exactly the current sources. */
-export function isBuildFresh(digest = sourcesDigest()) {
+/** True when `folder` (default dist/) was built from exactly `digest`. */
+export function isBuildFresh(digest = sourcesDigest(), folder = DIST) {
   try {
-    return readFileSync(path.join(DIST, DIGEST_FILE), 'utf8').trim() === digest;
+    return readFileSync(path.join(folder, DIGEST_FILE), 'utf8').trim() === digest;
   } catch {
     return false;
+  }
+}
+
+/** True when console/dist was built from exactly the console's current sources. */
+export function isConsoleFresh() {
+  return isBuildFresh(sourcesDigest(CONSOLE_INPUTS), CONSOLE_DIST);
+}
+
+/** Vite's command line, or null in an install without development dependencies. */
+export function viteCommand() {
+  try {
+    return path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the console into a folder of its own, then puts it in console/dist's place (as `build` does for dist/). */
+export function buildConsole() {
+  const vite = viteCommand();
+  if (!vite) throw new Error('Vite is not installed (npm ci installs it); cannot build console/');
+  const digest = sourcesDigest(CONSOLE_INPUTS);
+  const out = path.join(ROOT, `console/dist.building-${process.pid}`);
+  rmSync(out, { recursive: true, force: true });
+  const built = spawnSync(process.execPath, [vite, 'build', '--outDir', out], { cwd: path.join(ROOT, 'console'), stdio: ['ignore', 2, 2] });
+  if (built.status !== 0) {
+    rmSync(out, { recursive: true, force: true });
+    throw new Error('the console\'s build failed (errors above)');
+  }
+  writeFileSync(path.join(out, DIGEST_FILE), `${digest}\n`);
+  rmSync(CONSOLE_DIST, { recursive: true, force: true });
+  try {
+    renameSync(out, CONSOLE_DIST);
+  } catch (error) {
+    rmSync(out, { recursive: true, force: true });
+    if (!isConsoleFresh()) throw error;
   }
 }
 
@@ -86,6 +125,7 @@ export function build() {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     build();
+    buildConsole();
   } catch (error) {
     process.stderr.write(`build: ${error instanceof Error ? error.message : error}\n`);
     process.exit(1);

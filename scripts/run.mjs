@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, DIST, isBuildFresh, typescriptCompiler } from './build.mjs';
+import { build, buildConsole, CONSOLE_DIST, DIST, isBuildFresh, isConsoleFresh, typescriptCompiler, viteCommand } from './build.mjs';
 
 const [entry] = process.argv.splice(2, 1);
 if (!entry) {
@@ -24,6 +24,23 @@ if (!isBuildFresh()) {
     process.stderr.write('compiling the TypeScript sources (they changed since the last build)...\n');
     try {
       build();
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
+      process.exit(1);
+    }
+  }
+}
+
+// The operations console (/payment/console): built likewise only when its sources changed. The
+// service runs without it; the page then says how to build it.
+if (entry === 'server.js' && !isConsoleFresh()) {
+  if (!viteCommand()) {
+    const built = existsSync(path.join(CONSOLE_DIST, 'index.html'));
+    process.stderr.write(built ? 'the console\'s sources changed, but Vite is not installed: serving console/dist as it is\n' : 'the operations console is not built and Vite is not installed (npm ci installs it): /payment/console is off\n');
+  } else {
+    process.stderr.write('building the operations console (its sources changed since the last build)...\n');
+    try {
+      buildConsole();
     } catch (error) {
       process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
       process.exit(1);

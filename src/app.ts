@@ -26,6 +26,9 @@ import { readTlsOptions } from './http/tls.js';
 import { installAuditLog } from './http/plugins/audit.js';
 import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { adminOutboxRoutes } from './http/routes/admin-outbox.js';
+import { adminConsoleRoutes } from './http/routes/admin-console.js';
+import { installConsole } from './http/plugins/console.js';
+import { ConsoleReadsRepository } from './store/console-reads-repository.js';
 import { AuditLogRepository } from './store/audit-log-repository.js';
 import { customerRoutes } from './http/routes/customers.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -163,6 +166,8 @@ export async function buildApp(
   await app.register(paymentListRoutes, { services });
   await app.register(adminOutboxRoutes, { services });
   await app.register(adminAuditRoutes, { auditLog });
+  await app.register(adminConsoleRoutes, { services, reads: new ConsoleReadsRepository(deps.db), processor, now: deps.now ?? (() => new Date()) });
+  await installConsole(app);
   await app.register(webhookRoutes, { services, bodyLimitBytes: config.bodyLimitBytes });
   await app.register(deliveryFeeRoutes, { services });
   await app.register(deliveryEventRoutes, { services });

@@ -3,6 +3,7 @@ import { DEVELOPMENT_HOST, withDevelopmentSecret, type DevelopmentSecret } from 
 import { withDevelopmentDataKey } from './crypto/development-data-key.js';
 import { mintUserToken } from './auth/token-minter.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { CONSOLE_PREFIX } from './http/plugins/console.js';
 import { startService } from './service.js';
 import { closeOnSignals } from './shutdown.js';
 
@@ -54,6 +55,8 @@ async function developmentBanner(config: Config, base: string, address: AddressI
     where,
     `Development admin token (12 h; mint others with: npm run --silent token -- --email you@example.com [--role admin]):`,
     `  ${token}`,
+    'The operations console, signed in (the token stays in the link\'s fragment, which no server sees):',
+    `  ${base}${CONSOLE_PREFIX}/#token=${token}`,
     'Try it:',
     `  curl -s -X POST ${base}/payment/customer -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '${body}'`,
     '',

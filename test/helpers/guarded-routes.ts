@@ -149,6 +149,26 @@ export const GUARDED_ROUTES: GuardedRoute[] = [
     request: async () => ({ method: 'GET', url: '/payment/admin/authorizations?expiring=24h' }),
   },
   {
+    route: 'GET /payment/admin/payments',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/admin/payments?email=${encodeURIComponent(owner.email)}` }),
+  },
+  {
+    route: 'GET /payment/admin/payments/{id}',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/admin/payments/${owner.paymentIntentId}` }),
+  },
+  {
+    route: 'GET /payment/admin/payments/{id}/processor',
+    request: async (_, owner) => ({ method: 'GET', url: `/payment/admin/payments/${owner.paymentIntentId}/processor` }),
+  },
+  {
+    route: 'GET /payment/admin/attention',
+    request: async () => ({ method: 'GET', url: '/payment/admin/attention' }),
+  },
+  {
+    route: 'GET /payment/admin/summary',
+    request: async () => ({ method: 'GET', url: '/payment/admin/summary' }),
+  },
+  {
     // Without ORDER_SERVICE_URL nothing is queued: the admin passes the rule and learns there is no such entry.
     route: 'POST /payment/admin/outbox/{id}/retry',
     request: async () => ({ method: 'POST', url: '/payment/admin/outbox/1/retry' }),

@@ -33,6 +33,11 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/delivery-fee/{quoteId}':      ['ok',  'ok',  'ok',  'ok',  'ok',  403,   'ok'],
   'POST /payment/delivery-events':            [403,   403,   403,   403,   'ok',  403,   'ok'],
   'GET /payment/admin/authorizations':        [403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/payments':             [403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/payments/{id}':        [403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/payments/{id}/processor':[403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/attention':            [403,   403,   403,   403,   403,   403,   'ok'],
+  'GET /payment/admin/summary':              [403,   403,   403,   403,   403,   403,   'ok'],
 };
 
 describe('who may do what: every guarded route against every kind of caller', () => {

@@ -416,6 +416,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payment/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments for the operators, newest first, with filters
+         * @description Filter by `status`, `orderId`, the customer's `email` and a creation range (`from` inclusive, `to` exclusive); page with `limit` and `next_cursor`. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["listAdminPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything recorded of one payment
+         * @description The payment with its delivery and quote, its customer and card, the timeline of its status changes, its refunds and its notifications to the Order Service. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["getPaymentDossier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/payments/{id}/processor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The processor's own view of a payment, asked now
+         * @description Retrieves the payment intent from the processor, to compare with what the service recorded. Nothing is changed. A payment the processor never heard of is 409 `invalid_state`. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["getProcessorView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the reconciler left for a person
+         * @description Payments and refunds still unsettled after the reconciler tried them and `stale` passed untouched, and the count of dead notifications. Authorizations close to their deadline: GET /payment/admin/authorizations. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["listNeedsAttention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments at a glance: today and the last 7 days
+         * @description Counts by creation time (UTC days): payments, succeeded (authorized or charged), declined, the success rate, volume charged and refunds per currency, decline codes; and the last 7 days one by one. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        get: operations["getSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payment/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -8978,6 +9088,2294 @@ export interface operations {
                         has_more: boolean;
                         /** @description Pass as `cursor` for the next page; null on the last page. */
                         next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listAdminPayments: {
+        parameters: {
+            query: {
+                /** @description Only payments in this status. */
+                status?: "unknown" | "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "requires_capture" | "succeeded" | "canceled";
+                /** @description Only this order's payments. */
+                orderId?: string;
+                /**
+                 * @description Only the payments of the customer with this email (none when no customer has it).
+                 * @example customer@example.com
+                 */
+                email?: string;
+                /** @description Created at or after this instant. */
+                from?: string;
+                /** @description Created before this instant. */
+                to?: string;
+                /** @description Page size. */
+                limit: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": [
+                     *         {
+                     *           "payment_intent_id": "pi_1234567890",
+                     *           "status": "succeeded",
+                     *           "amount": 2500,
+                     *           "currency": "usd",
+                     *           "amount_received": 2500,
+                     *           "amount_capturable": 0,
+                     *           "amount_refunded": 1000,
+                     *           "capture_method": "automatic",
+                     *           "customer_id": "cus_1234567890",
+                     *           "payment_method_id": "pm_1234567890",
+                     *           "order_id": "order_1234567890",
+                     *           "last_payment_error": {
+                     *             "code": null,
+                     *             "decline_code": null,
+                     *             "message": null
+                     *           },
+                     *           "next_action": null,
+                     *           "capture_before": null,
+                     *           "created_at": "2026-01-15T09:30:00.000Z",
+                     *           "updated_at": "2026-01-15T09:30:00.000Z",
+                     *           "id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *           "customer_email": "customer@example.com"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /**
+                             * @description The payment intent id (pi_...).
+                             * @example pi_1234567890
+                             */
+                            payment_intent_id: string | null;
+                            /**
+                             * @description Stripe's payment intent status; unknown while the processor's answer is awaited.
+                             * @example succeeded
+                             */
+                            status: "unknown" | "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "requires_capture" | "succeeded" | "canceled";
+                            /**
+                             * @description Integer amount in minor units: 2500 is $25.00; 500 JPY is 500.
+                             * @example 2500
+                             */
+                            amount: number;
+                            /** @example usd */
+                            currency: string;
+                            /**
+                             * @description Minor units charged.
+                             * @example 2500
+                             */
+                            amount_received: number;
+                            /**
+                             * @description Minor units authorized and not yet captured.
+                             * @example 0
+                             */
+                            amount_capturable: number;
+                            /**
+                             * @description Minor units refunded (succeeded and pending refunds).
+                             * @example 1000
+                             */
+                            amount_refunded: number;
+                            /**
+                             * @description manual: authorize now, capture later.
+                             * @example automatic
+                             */
+                            capture_method: "automatic" | "manual";
+                            /**
+                             * @description The customer id the service answered (cus_...).
+                             * @example cus_1234567890
+                             */
+                            customer_id: string | null;
+                            /**
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
+                             * @example pm_1234567890
+                             */
+                            payment_method_id: string | (never | null);
+                            /** @example order_1234567890 */
+                            order_id: string | null;
+                            last_payment_error: {
+                                code: string | null;
+                                decline_code: string | null;
+                                message: string | null;
+                            } | null;
+                            next_action: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description When an authorization lapses (requires_capture only).
+                             * @example null
+                             */
+                            capture_before: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /**
+                             * @description The service's own id of the payment.
+                             * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                             */
+                            id: string;
+                            /** @example customer@example.com */
+                            customer_email: string | null;
+                        }[];
+                        has_more: boolean;
+                        /** @description Pass as `cursor` for the next page; null on the last page. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getPaymentDossier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payment intent id (pi_...) or the service's own id.
+                 * @example pi_1234567890
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "payment": {
+                     *           "payment_intent_id": "pi_1234567890",
+                     *           "status": "succeeded",
+                     *           "amount": 2500,
+                     *           "currency": "usd",
+                     *           "amount_received": 2500,
+                     *           "amount_capturable": 0,
+                     *           "amount_refunded": 1000,
+                     *           "capture_method": "automatic",
+                     *           "customer_id": "cus_1234567890",
+                     *           "payment_method_id": "pm_1234567890",
+                     *           "order_id": "order_1234567890",
+                     *           "last_payment_error": {
+                     *             "code": null,
+                     *             "decline_code": null,
+                     *             "message": null
+                     *           },
+                     *           "next_action": null,
+                     *           "capture_before": null,
+                     *           "created_at": "2026-01-15T09:30:00.000Z",
+                     *           "updated_at": "2026-01-15T09:30:00.000Z",
+                     *           "id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *           "customer_email": "customer@example.com"
+                     *         },
+                     *         "customer": {
+                     *           "customer_id": "cus_1234567890",
+                     *           "email": "customer@example.com",
+                     *           "name": "John Doe"
+                     *         },
+                     *         "card": {
+                     *           "brand": "visa",
+                     *           "last4": "4242",
+                     *           "exp_month": 12,
+                     *           "exp_year": 2034
+                     *         },
+                     *         "timeline": [
+                     *           {
+                     *             "from_status": null,
+                     *             "to_status": "succeeded",
+                     *             "source": "api",
+                     *             "at": "2026-01-31T12:00:00.000Z"
+                     *           }
+                     *         ],
+                     *         "refunds": [
+                     *           {
+                     *             "refund_id": "re_1234567890",
+                     *             "status": "succeeded",
+                     *             "amount": 2500,
+                     *             "currency": "usd",
+                     *             "payment_intent": "pi_1234567890",
+                     *             "reason": null,
+                     *             "failure_reason": null,
+                     *             "created_at": "2026-01-15T09:30:00.000Z"
+                     *           }
+                     *         ],
+                     *         "notifications": [
+                     *           {
+                     *             "id": "42",
+                     *             "event": "payment_succeeded",
+                     *             "orderId": "order_1234567890",
+                     *             "payment_intent_id": "pi_1234567890",
+                     *             "payload": {
+                     *               "orderId": "order_1234567890",
+                     *               "status": "PAYMENT RECEIVED"
+                     *             },
+                     *             "status": "pending",
+                     *             "attempts": 0,
+                     *             "next_attempt_at": "2026-01-15T09:30:00.000Z",
+                     *             "lastError": null,
+                     *             "created_at": "2026-01-15T09:30:00.000Z",
+                     *             "delivered_at": "2026-01-15T09:30:00.000Z"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            payment: {
+                                /**
+                                 * @description The payment intent id (pi_...).
+                                 * @example pi_1234567890
+                                 */
+                                payment_intent_id: string | null;
+                                /**
+                                 * @description Stripe's payment intent status; unknown while the processor's answer is awaited.
+                                 * @example succeeded
+                                 */
+                                status: "unknown" | "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "requires_capture" | "succeeded" | "canceled";
+                                /**
+                                 * @description Integer amount in minor units: 2500 is $25.00; 500 JPY is 500.
+                                 * @example 2500
+                                 */
+                                amount: number;
+                                /** @example usd */
+                                currency: string;
+                                /**
+                                 * @description Minor units charged.
+                                 * @example 2500
+                                 */
+                                amount_received: number;
+                                /**
+                                 * @description Minor units authorized and not yet captured.
+                                 * @example 0
+                                 */
+                                amount_capturable: number;
+                                /**
+                                 * @description Minor units refunded (succeeded and pending refunds).
+                                 * @example 1000
+                                 */
+                                amount_refunded: number;
+                                /**
+                                 * @description manual: authorize now, capture later.
+                                 * @example automatic
+                                 */
+                                capture_method: "automatic" | "manual";
+                                /**
+                                 * @description The customer id the service answered (cus_...).
+                                 * @example cus_1234567890
+                                 */
+                                customer_id: string | null;
+                                /**
+                                 * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
+                                 * @example pm_1234567890
+                                 */
+                                payment_method_id: string | (never | null);
+                                /** @example order_1234567890 */
+                                order_id: string | null;
+                                last_payment_error: {
+                                    code: string | null;
+                                    decline_code: string | null;
+                                    message: string | null;
+                                } | null;
+                                next_action: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When an authorization lapses (requires_capture only).
+                                 * @example null
+                                 */
+                                capture_before: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                                /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                                delivery?: {
+                                    /** @description True when the payment is captured on delivery. */
+                                    expected: boolean;
+                                    /** Format: date-time */
+                                    delivered_at: string | null;
+                                    delivered_by: {
+                                        event_id: string;
+                                        /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                        source: string;
+                                    } | null;
+                                    events: {
+                                        event_id: string;
+                                        status: string;
+                                        source: string;
+                                        /** Format: date-time */
+                                        received_at: string;
+                                    }[];
+                                } | null;
+                                /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                                quote?: {
+                                    quote_id: string;
+                                    /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                    breakdown: {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                /**
+                                 * @description The service's own id of the payment.
+                                 * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                                 */
+                                id: string;
+                                /** @example customer@example.com */
+                                customer_email: string | null;
+                            };
+                            customer: {
+                                /** @example cus_1234567890 */
+                                customer_id: string;
+                                /** @example customer@example.com */
+                                email: string;
+                                /** @example John Doe */
+                                name: string | null;
+                            } | null;
+                            /** @description The saved card charged; null for a browser-confirmed payment or a card deleted since. */
+                            card: {
+                                /** @example visa */
+                                brand: string;
+                                /** @example 4242 */
+                                last4: string;
+                                /** @example 12 */
+                                exp_month: number | null;
+                                /** @example 2034 */
+                                exp_year: number | null;
+                            } | null;
+                            /** @description The payment's status changes, oldest first. */
+                            timeline: {
+                                /** @example null */
+                                from_status: string | null;
+                                /** @example succeeded */
+                                to_status: string;
+                                /**
+                                 * @description Who moved it: api, webhook, reconciler, give_up...
+                                 * @example api
+                                 */
+                                source: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-01-31T12:00:00.000Z
+                                 */
+                                at: string;
+                            }[];
+                            refunds: {
+                                /** @example re_1234567890 */
+                                refund_id: string;
+                                /** @example succeeded */
+                                status: string;
+                                /**
+                                 * @description Integer amount in minor units: 2500 is $25.00; 500 JPY is 500.
+                                 * @example 2500
+                                 */
+                                amount: number;
+                                /** @example usd */
+                                currency: string;
+                                /**
+                                 * @description The payment intent id (pi_...).
+                                 * @example pi_1234567890
+                                 */
+                                payment_intent: string;
+                                reason: string | null;
+                                failure_reason: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                            /** @description What the Order Service is (or was) told of this payment, oldest first. */
+                            notifications: {
+                                /**
+                                 * @description The entry's id, for the retry call.
+                                 * @example 42
+                                 */
+                                id: string;
+                                event: "payment_succeeded" | "payment_failed";
+                                /** @example order_1234567890 */
+                                orderId: string;
+                                /** @example pi_1234567890 */
+                                payment_intent_id: string | null;
+                                /**
+                                 * @description Exactly what is sent: PUT {ORDER_SERVICE_URL}/updateStatus with this body.
+                                 * @example {
+                                 *       "orderId": "order_1234567890",
+                                 *       "status": "PAYMENT RECEIVED"
+                                 *     }
+                                 */
+                                payload: {
+                                    orderId: string;
+                                    status: string;
+                                };
+                                status: "pending" | "delivered" | "dead";
+                                attempts: number;
+                                /** Format: date-time */
+                                next_attempt_at: string;
+                                /** @description Why the last attempt failed. */
+                                lastError: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payment_intent_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getProcessorView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payment intent id (pi_...) or the service's own id.
+                 * @example pi_1234567890
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "processor": "simulated",
+                     *         "payment_intent_id": "pi_1234567890",
+                     *         "status": "succeeded",
+                     *         "amount": 2500,
+                     *         "currency": "usd",
+                     *         "amount_received": 2500,
+                     *         "amount_capturable": 0,
+                     *         "capture_method": "automatic",
+                     *         "last_payment_error": null,
+                     *         "capture_before": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @example simulated */
+                            processor: string;
+                            /** @example pi_1234567890 */
+                            payment_intent_id: string;
+                            /** @example succeeded */
+                            status: string;
+                            /** @example 2500 */
+                            amount: number;
+                            /** @example usd */
+                            currency: string;
+                            /** @example 2500 */
+                            amount_received: number;
+                            /** @example 0 */
+                            amount_capturable: number;
+                            /** @example automatic */
+                            capture_method: string;
+                            /** @example null */
+                            last_payment_error: {
+                                code: string;
+                                decline_code: string | null;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example null
+                             */
+                            capture_before: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, processor_invalid_request, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "processor_invalid_request" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payment_intent_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "invalid_state";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error, processor_misconfigured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error" | "processor_misconfigured";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: processor_unavailable, service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "processor_unavailable" | "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listNeedsAttention: {
+        parameters: {
+            query: {
+                /**
+                 * @description Left untouched this long after the reconciler tried (a number with s, m, h or d).
+                 * @example 10m
+                 */
+                stale: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "items": [
+                     *           {
+                     *             "kind": "payment",
+                     *             "id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *             "payment_id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *             "payment_intent_id": "pi_1234567890",
+                     *             "status": "unknown",
+                     *             "amount": 2500,
+                     *             "currency": "usd",
+                     *             "reason": "outcome unknown",
+                     *             "updated_at": "2026-01-31T12:00:00.000Z"
+                     *           }
+                     *         ],
+                     *         "dead_notifications": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @description Payments and refunds the reconciler tried and could not settle, oldest first (at most 100). */
+                            items: {
+                                kind: "payment" | "refund";
+                                /**
+                                 * @description The payment's or the refund's own id.
+                                 * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                                 */
+                                id: string;
+                                /**
+                                 * @description The service's own id of the payment.
+                                 * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                                 */
+                                payment_id: string;
+                                /** @example pi_1234567890 */
+                                payment_intent_id: string | null;
+                                /** @example unknown */
+                                status: string;
+                                /** @example 2500 */
+                                amount: number;
+                                /** @example usd */
+                                currency: string;
+                                /** @example outcome unknown */
+                                reason: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-01-31T12:00:00.000Z
+                                 */
+                                updated_at: string;
+                            }[];
+                            /**
+                             * @description Outbox entries given up on (GET /payment/admin/outbox?status=dead).
+                             * @example 0
+                             */
+                            dead_notifications: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "today": {
+                     *           "since": "2026-01-31T00:00:00.000Z",
+                     *           "payments": 5,
+                     *           "succeeded": 3,
+                     *           "declined": 2,
+                     *           "success_rate": 0.6,
+                     *           "volume": [
+                     *             {
+                     *               "currency": "usd",
+                     *               "amount": 3500
+                     *             }
+                     *           ],
+                     *           "refunds": [
+                     *             {
+                     *               "currency": "usd",
+                     *               "amount": 700,
+                     *               "count": 1
+                     *             }
+                     *           ],
+                     *           "decline_codes": [
+                     *             {
+                     *               "code": "insufficient_funds",
+                     *               "count": 1
+                     *             }
+                     *           ]
+                     *         },
+                     *         "last_7_days": {
+                     *           "since": "2026-01-31T00:00:00.000Z",
+                     *           "payments": 5,
+                     *           "succeeded": 3,
+                     *           "declined": 2,
+                     *           "success_rate": 0.6,
+                     *           "volume": [
+                     *             {
+                     *               "currency": "usd",
+                     *               "amount": 3500
+                     *             }
+                     *           ],
+                     *           "refunds": [
+                     *             {
+                     *               "currency": "usd",
+                     *               "amount": 700,
+                     *               "count": 1
+                     *             }
+                     *           ],
+                     *           "decline_codes": [
+                     *             {
+                     *               "code": "insufficient_funds",
+                     *               "count": 1
+                     *             }
+                     *           ]
+                     *         },
+                     *         "per_day": [
+                     *           {
+                     *             "day": "2026-01-31",
+                     *             "succeeded": 3,
+                     *             "declined": 2
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            today: {
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                since: string;
+                                /** @example 5 */
+                                payments: number;
+                                /**
+                                 * @description Authorized or charged.
+                                 * @example 3
+                                 */
+                                succeeded: number;
+                                /** @example 2 */
+                                declined: number;
+                                /**
+                                 * @description succeeded / (succeeded + declined); null with neither.
+                                 * @example 0.6
+                                 */
+                                success_rate: number | null;
+                                volume: {
+                                    /**
+                                     * @description Three-letter ISO 4217 code; lower-cased by the service. Default usd.
+                                     * @example usd
+                                     */
+                                    currency: string;
+                                    /**
+                                     * @description Minor units charged.
+                                     * @example 3500
+                                     */
+                                    amount: number;
+                                }[];
+                                refunds: {
+                                    /**
+                                     * @description Three-letter ISO 4217 code; lower-cased by the service. Default usd.
+                                     * @example usd
+                                     */
+                                    currency: string;
+                                    /**
+                                     * @description Minor units refunded (succeeded and pending).
+                                     * @example 700
+                                     */
+                                    amount: number;
+                                    /** @example 1 */
+                                    count: number;
+                                }[];
+                                decline_codes: {
+                                    /** @example insufficient_funds */
+                                    code: string;
+                                    /** @example 1 */
+                                    count: number;
+                                }[];
+                            };
+                            last_7_days: {
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                since: string;
+                                /** @example 5 */
+                                payments: number;
+                                /**
+                                 * @description Authorized or charged.
+                                 * @example 3
+                                 */
+                                succeeded: number;
+                                /** @example 2 */
+                                declined: number;
+                                /**
+                                 * @description succeeded / (succeeded + declined); null with neither.
+                                 * @example 0.6
+                                 */
+                                success_rate: number | null;
+                                volume: {
+                                    /**
+                                     * @description Three-letter ISO 4217 code; lower-cased by the service. Default usd.
+                                     * @example usd
+                                     */
+                                    currency: string;
+                                    /**
+                                     * @description Minor units charged.
+                                     * @example 3500
+                                     */
+                                    amount: number;
+                                }[];
+                                refunds: {
+                                    /**
+                                     * @description Three-letter ISO 4217 code; lower-cased by the service. Default usd.
+                                     * @example usd
+                                     */
+                                    currency: string;
+                                    /**
+                                     * @description Minor units refunded (succeeded and pending).
+                                     * @example 700
+                                     */
+                                    amount: number;
+                                    /** @example 1 */
+                                    count: number;
+                                }[];
+                                decline_codes: {
+                                    /** @example insufficient_funds */
+                                    code: string;
+                                    /** @example 1 */
+                                    count: number;
+                                }[];
+                            };
+                            /** @description The last 7 days (UTC), oldest first, every day present. */
+                            per_day: {
+                                /** @example 2026-01-31 */
+                                day: string;
+                                /** @example 3 */
+                                succeeded: number;
+                                /** @example 2 */
+                                declined: number;
+                            }[];
+                        };
                     };
                 };
             };

@@ -5,13 +5,13 @@ import type { OutboxEntry } from '../../store/outbox-repository.js';
 import { Envelope, errorResponses } from '../schemas/common.js';
 import { ListOutboxQuery, OutboxEntryData, OutboxEntryParams, OutboxPage } from '../schemas/outbox.js';
 
-/** The operators' view of the notifications to the Order Service, and the repair of a dead one. */
-export const adminOutboxRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
-  const present = async (entry: OutboxEntry) => ({
+/** An outbox entry as the admin routes answer it. */
+export function presentOutboxEntry(entry: OutboxEntry, paymentIntentId: string | null) {
+  return {
     id: entry.id,
     event: entry.event,
     orderId: entry.orderId,
-    payment_intent_id: (await services.payments.get(entry.paymentId).catch(() => null))?.processorPaymentIntentId ?? null,
+    payment_intent_id: paymentIntentId,
     payload: entry.payload,
     status: entry.status,
     attempts: entry.attempts,
@@ -19,7 +19,13 @@ export const adminOutboxRoutes: FastifyPluginAsyncTypebox<{ services: AppService
     lastError: entry.lastError,
     created_at: entry.createdAt.toISOString(),
     delivered_at: entry.deliveredAt?.toISOString() ?? null,
-  });
+  };
+}
+
+/** The operators' view of the notifications to the Order Service, and the repair of a dead one. */
+export const adminOutboxRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+  const present = async (entry: OutboxEntry) =>
+    presentOutboxEntry(entry, (await services.payments.get(entry.paymentId).catch(() => null))?.processorPaymentIntentId ?? null);
 
   app.get(
     '/payment/admin/outbox',
