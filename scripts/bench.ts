@@ -6,6 +6,10 @@
  *
  *   npm run bench -- [--connections 50] [--duration 10] [--warmup 3] [--only postgres|pglite]
  *                    [--rows 1e6] [--customers 100] [--pool-max 10] [--log-level info] [--no-write]
+ *                    [--scenarios payment-intent,refund] [--profile DIR]
+ *
+ * --scenarios keeps the scenarios whose name holds one of the words; --profile writes the service's
+ * CPU profile (node --cpu-prof) into DIR when it stops (summarised by scripts/bench/profile-summary.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,6 +38,8 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'no-write': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    scenarios: { type: 'string' },
   },
 });
 const KINDS: DatabaseKind[] = args.only ? [args.only as DatabaseKind] : ['postgres', 'pglite'];
@@ -49,19 +55,21 @@ async function benchDatabase(kind: DatabaseKind, load: Omit<LoadOptions, 'url'>,
     adminUrl: args['database-url']!,
     poolMax: Number(args['pool-max']),
     logLevel: args['log-level']!,
+    profileDir: args.profile,
     ...(growing ? { prepare: (url: string) => seedGrowth(url, ROWS) } : {}),
   });
   const report: DatabaseReport = { database: growing ? `${name}, ${ROWS.toExponential(0)} rows` : name, rows: [], roundTrips: null, notes: [] };
   try {
     const fixtures = await makeFixtures(targets.service, token, Number(args.customers));
     const ceilings = ceilingRequests();
-    for (const scenario of serviceScenarios(fixtures, token)) {
+    const only = args.scenarios?.split(',');
+    for (const scenario of serviceScenarios(fixtures, token).filter((s) => !only || only.some((word) => s.name.includes(word)))) {
       const service = await runLoad({ ...load, url: targets.service }, scenario.request);
       const ceiling = await runLoad({ ...load, url: targets.ceiling }, ceilings[scenario.ceiling]);
       const row = { database: name, name: scenario.name, ceilingName: scenario.ceiling === 'select' ? 'one select' : 'one insert', service, ceiling };
       report.rows.push(row);
       console.log(
-        `${scenario.name.padEnd(42)} ${service.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(service.p50).padStart(3)} p99 ${String(service.p99).padStart(4)} ms  errors ${service.errors}` +
+        `${scenario.name.padEnd(42)} ${service.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(service.p50).padStart(3)} p99 ${String(service.p99).padStart(4)} ms  errors ${service.errors}${service.errorDetail ? ` (${service.errorDetail})` : ''}` +
           `  | ${row.ceilingName} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} req/s p99 ${String(ceiling.p99).padStart(4)} ms errors ${ceiling.errors}  | ratio ${ratioOf(row).toFixed(2)}`,
       );
     }

@@ -25,6 +25,8 @@ export interface LoadResult {
   p99: number;
   /** Non-2xx answers, socket errors and timeouts. */
   errors: number;
+  /** What the errors were: answers by status, socket errors, timeouts (empty without errors). */
+  errorDetail: string;
   requests: number;
 }
 
@@ -66,7 +68,18 @@ export async function runLoad(options: LoadOptions, request: LoadRequest): Promi
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.non2xx + result.errors + result.timeouts,
+    // autocannon's errors include its timeouts.
+    errors: result.non2xx + result.errors,
+    errorDetail: errorDetailOf(result),
     requests: result.requests.total,
   };
+}
+
+function errorDetailOf(result: autocannon.Result): string {
+  const statuses = Object.entries((result as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {})
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, { count }]) => `${count} × ${code}`);
+  if (result.errors > result.timeouts) statuses.push(`${result.errors - result.timeouts} socket errors`);
+  if (result.timeouts > 0) statuses.push(`${result.timeouts} timeouts`);
+  return statuses.join(', ');
 }

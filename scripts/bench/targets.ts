@@ -81,6 +81,8 @@ export interface TargetOptions {
   adminUrl: string;
   poolMax: number;
   logLevel: string;
+  /** A folder for the service's CPU profile (node --cpu-prof), written when it stops; none: not profiled. */
+  profileDir?: string | undefined;
   /** Runs on the empty, migrated database before the servers take load (the growth seeding). */
   prepare?: (databaseUrl: string) => Promise<void>;
 }
@@ -116,7 +118,8 @@ export async function startTargets(kind: DatabaseKind, options: TargetOptions): 
       await stopChild(first);
       await options.prepare(databaseUrl);
     }
-    const service = await startServiceProcess(servicePort, serviceEnv);
+    const profiled = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    const service = await startServiceProcess(servicePort, serviceEnv, 600, profiled);
     cleanups.push(() => stopChild(service));
     const ceiling = await startCeilingProcess(ceilingPort, ceilingDb);
     cleanups.push(() => stopChild(ceiling));
