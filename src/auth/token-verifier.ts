@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
 import { AppError } from '../errors.js';
@@ -42,8 +43,9 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
   const { userTokens, serviceTokens, clockToleranceSeconds } = auth;
   const kinds: TokenKind[] = [];
   if (userTokens.secret) {
-    const secret = new TextEncoder().encode(userTokens.secret);
-    kinds.push({ kind: 'user', algorithms: USER_ALGORITHMS, key: async () => secret, issuer: userTokens.issuer, audience: userTokens.audience });
+    // Imported once: handing jose the raw bytes would import them again for every token checked.
+    const secret = webcrypto.subtle.importKey('raw', new TextEncoder().encode(userTokens.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    kinds.push({ kind: 'user', algorithms: USER_ALGORITHMS, key: () => secret, issuer: userTokens.issuer, audience: userTokens.audience });
   }
   if (serviceTokens) {
     const key = signingKeysFrom(serviceTokens.jwksUrl, serviceTokens.refreshCooldownSeconds);

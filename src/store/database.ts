@@ -112,12 +112,30 @@ class PostgresDatabase implements Database {
   }
 }
 
+/**
+ * Statements with parameters are named, so each connection parses and plans one once and then only
+ * binds it (the repositories' SQL is a fixed set of texts). Without parameters (a script, SET, a
+ * DDL statement) a text goes as sent: a named statement may hold one statement only.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 1000;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `s${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 async function pgQuery<R>(
   target: pg.Pool | pg.PoolClient,
   text: string,
   params?: readonly unknown[],
 ): Promise<QueryResult<R>> {
-  const result = await target.query(text, params as unknown[] | undefined);
+  const name = params === undefined ? undefined : statementName(text);
+  const result = await target.query({ text, values: params as unknown[] | undefined, ...(name ? { name } : {}) });
   return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
 }
 

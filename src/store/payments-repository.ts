@@ -172,22 +172,30 @@ export class PaymentsRepository {
   async insertPending(
     payment: NewPayment,
   ): Promise<{ payment: Payment } | { existing: Payment } | { heldBy: Payment | null }> {
+    let rows: PaymentRow[];
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
+      // One statement, so one round trip and one commit: the row, its first history entry, and the
+      // row as written (a new payment has nothing refunded).
+      ({ rows } = await this.db.query<PaymentRow>(
+        `WITH inserted AS (
+           INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
                                  status, description, return_url, notify_token, traceparent, quote_id, quote_breakdown, capture_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15)`,
-          [
-            payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
-            payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
-            this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
-            payment.traceparent ?? null,
-            payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
-          ],
-        );
-        await insertEvent(tx, payment.id, null, 'unknown', 'request');
-      });
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15)
+           RETURNING *
+         ), event AS (
+           INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'unknown', 'request' FROM inserted
+         )
+         SELECT inserted.*, (SELECT c.processor_customer_id FROM customers c WHERE c.id = inserted.customer_id) AS customer_processor_id,
+           0::bigint AS amount_refunded
+         FROM inserted`,
+        [
+          payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
+          payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
+          this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
+          payment.traceparent ?? null,
+          payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
+        ],
+      ));
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       const existing = await this.findById(payment.id);
@@ -195,7 +203,7 @@ export class PaymentsRepository {
       if (payment.orderId !== null) return { heldBy: await this.findHoldingOrder(payment.orderId) };
       throw error;
     }
-    return { payment: (await this.findById(payment.id))! };
+    return { payment: toPayment(rows[0]!) };
   }
 
   /**
