@@ -21,7 +21,7 @@ import { mintUserToken } from '../src/auth/token-minter.js';
 import { loadConfig } from '../src/config.js';
 import { ceilingRequests, makeFixtures, serviceScenarios } from './bench/fixtures.js';
 import { growthNotes, seedGrowth } from './bench/growth.js';
-import { runLoad, type LoadOptions } from './bench/load.js';
+import { runLoad, type LoadOptions, type LoadResult } from './bench/load.js';
 import { benchSection, ratioOf, roundTripLines, scenarioTable, statementLines, writeBenchSection, type DatabaseReport } from './bench/report.js';
 import { countRoundTrips } from './bench/round-trips.js';
 import { benchServiceEnv, startTargets, type DatabaseKind } from './bench/targets.js';
@@ -64,13 +64,13 @@ async function benchDatabase(kind: DatabaseKind, load: Omit<LoadOptions, 'url'>,
     const ceilings = ceilingRequests();
     const only = args.scenarios?.split(',');
     for (const scenario of serviceScenarios(fixtures, token).filter((s) => !only || only.some((word) => s.name.includes(word)))) {
-      const service = await runLoad({ ...load, url: targets.service }, scenario.request);
-      const ceiling = await runLoad({ ...load, url: targets.ceiling }, ceilings[scenario.ceiling]);
+      const service = await runLoad({ ...load, url: targets.service, pid: targets.servicePid }, scenario.request);
+      const ceiling = await runLoad({ ...load, url: targets.ceiling, pid: targets.ceilingPid }, ceilings[scenario.ceiling]);
       const row = { database: name, name: scenario.name, ceilingName: scenario.ceiling === 'select' ? 'one select' : 'one insert', service, ceiling };
       report.rows.push(row);
       console.log(
-        `${scenario.name.padEnd(42)} ${service.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(service.p50).padStart(3)} p99 ${String(service.p99).padStart(4)} ms  errors ${service.errors}${service.errorDetail ? ` (${service.errorDetail})` : ''}` +
-          `  | ${row.ceilingName} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} req/s p99 ${String(ceiling.p99).padStart(4)} ms errors ${ceiling.errors}  | ratio ${ratioOf(row).toFixed(2)}`,
+        `${scenario.name.padEnd(42)} ${service.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(service.p50).padStart(3)} p99 ${String(service.p99).padStart(4)} ms  errors ${service.errors}${service.errorDetail ? ` (${service.errorDetail})` : ''}${cpu(service)}` +
+          `  | ${row.ceilingName} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} req/s p99 ${String(ceiling.p99).padStart(4)} ms errors ${ceiling.errors}${cpu(ceiling)}  | ratio ${ratioOf(row).toFixed(2)}`,
       );
     }
     report.roundTrips = await countWith(kind, targets.serviceEnv, targets.databaseUrl, token);
@@ -82,6 +82,8 @@ async function benchDatabase(kind: DatabaseKind, load: Omit<LoadOptions, 'url'>,
   }
   return report;
 }
+
+const cpu = (result: LoadResult) => (result.cpuMicros === null ? '' : ` cpu ${result.cpuMicros.toFixed(0)} µs/req`);
 
 /** The round-trip count, in this process, on the run's PostgreSQL database or a folder of its own. */
 async function countWith(kind: DatabaseKind, env: Record<string, string>, databaseUrl: string | null, token: string) {

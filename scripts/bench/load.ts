@@ -1,8 +1,11 @@
 /** One scenario's load: autocannon with a warm-up, then the measured run, both with the same connections. */
+import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
   url: string;
+  /** The server's process, whose CPU time per request is measured (Linux /proc); none: not measured. */
+  pid?: number | undefined;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -28,6 +31,8 @@ export interface LoadResult {
   /** What the errors were: answers by status, socket errors, timeouts (empty without errors). */
   errorDetail: string;
   requests: number;
+  /** The server process's CPU time per answered request, in microseconds (null: not measured). */
+  cpuMicros: number | null;
 }
 
 async function once(options: LoadOptions, request: LoadRequest, seconds: number): Promise<autocannon.Result> {
@@ -63,8 +68,11 @@ async function once(options: LoadOptions, request: LoadRequest, seconds: number)
 /** Warms up (not counted), then measures for `durationSeconds`. */
 export async function runLoad(options: LoadOptions, request: LoadRequest): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await once(options, request, options.warmupSeconds);
+  const cpuBefore = await cpuTicks(options.pid);
   const result = await once(options, request, options.durationSeconds);
+  const cpuAfter = await cpuTicks(options.pid);
   return {
+    cpuMicros: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? ((cpuAfter - cpuBefore) * 10_000) / result.requests.total : null,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -82,4 +90,14 @@ function errorDetailOf(result: autocannon.Result): string {
   if (result.errors > result.timeouts) statuses.push(`${result.errors - result.timeouts} socket errors`);
   if (result.timeouts > 0) statuses.push(`${result.timeouts} timeouts`);
   return statuses.join(', ');
+}
+
+/** User + system CPU time of a process in clock ticks (1/100 s on Linux), or null where /proc is not there. */
+async function cpuTicks(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  // The fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }

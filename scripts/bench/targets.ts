@@ -19,6 +19,9 @@ export interface Targets {
   kind: DatabaseKind;
   service: string;
   ceiling: string;
+  /** The two processes, for their CPU time. */
+  servicePid: number | undefined;
+  ceilingPid: number | undefined;
   /** The run's database (PostgreSQL) for the seeding and the round-trip count; null on the embedded database. */
   databaseUrl: string | null;
   /** The service's environment, so an in-process copy (the round-trip count) runs the same way. */
@@ -123,7 +126,16 @@ export async function startTargets(kind: DatabaseKind, options: TargetOptions): 
     cleanups.push(() => stopChild(service));
     const ceiling = await startCeilingProcess(ceilingPort, ceilingDb);
     cleanups.push(() => stopChild(ceiling));
-    return { kind, service: `http://127.0.0.1:${servicePort}`, ceiling: `http://127.0.0.1:${ceilingPort}`, databaseUrl, serviceEnv, stop };
+    return {
+      kind,
+      service: `http://127.0.0.1:${servicePort}`,
+      ceiling: `http://127.0.0.1:${ceilingPort}`,
+      servicePid: service.pid,
+      ceilingPid: ceiling.pid,
+      databaseUrl,
+      serviceEnv,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
