@@ -123,7 +123,12 @@ async function main() {
   }
   if (!args['no-write']) {
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-    await writeBenchSection(path.join(import.meta.dirname, '..', 'BENCHMARKS.md'), benchSection({ command, machine: where, reports, when: new Date().toISOString().slice(0, 10) }));
+    const growth = ROWS > 0;
+    await writeBenchSection(
+      path.join(import.meta.dirname, '..', 'BENCHMARKS.md'),
+      benchSection({ growth, command, machine: where, reports, when: new Date().toISOString().slice(0, 10) }),
+      growth,
+    );
   }
 }
 

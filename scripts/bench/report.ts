@@ -18,8 +18,11 @@ export interface DatabaseReport {
   notes: string[];
 }
 
-const START = '<!-- bench:start (written by npm run bench) -->';
-const END = '<!-- bench:end -->';
+/** The section's markers: one section for the plain run, one for the growth run (--rows). */
+const markers = (growth: boolean) => {
+  const name = growth ? 'bench-growth' : 'bench';
+  return { start: `<!-- ${name}:start (written by npm run bench) -->`, end: `<!-- ${name}:end -->` };
+};
 
 const fixed = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).replace(/,/g, ' ');
 
@@ -60,6 +63,8 @@ export function statementLines(perRequest: PerRequest): string[] {
 }
 
 export interface BenchDocument {
+  /** A growth run (--rows): written into a section of its own. */
+  growth: boolean;
   command: string;
   machine: string;
   reports: DatabaseReport[];
@@ -69,8 +74,8 @@ export interface BenchDocument {
 /** The section BENCHMARKS.md holds between the markers, replaced by each run that writes it. */
 export function benchSection(doc: BenchDocument): string {
   const parts = [
-    START,
-    '## The service beside its ceiling (`npm run bench`)',
+    markers(doc.growth).start,
+    doc.growth ? '## The same at a million rows (`npm run bench -- --rows 1e6`)' : '## The service beside its ceiling (`npm run bench`)',
     '',
     '```',
     doc.command,
@@ -86,11 +91,12 @@ export function benchSection(doc: BenchDocument): string {
       parts.push('Statements of one payment:', '', '```', ...statementLines(report.roundTrips.payment), '```', '');
     }
   }
-  parts.push(END);
+  parts.push(markers(doc.growth).end);
   return parts.join('\n');
 }
 
-export async function writeBenchSection(file: string, section: string): Promise<void> {
+export async function writeBenchSection(file: string, section: string, growth = false): Promise<void> {
+  const { start: START, end: END } = markers(growth);
   const current = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
   const start = current.indexOf(START);
   const end = current.indexOf(END);

@@ -92,8 +92,8 @@ test('the BENCHMARKS.md section is replaced between its markers, the rest of the
       roundTrips: null,
       notes: [],
     });
-    await writeBenchSection(file, benchSection({ command: 'npm run bench', machine: 'here', reports: [report(50)], when: '2026-01-01' }));
-    await writeBenchSection(file, benchSection({ command: 'npm run bench', machine: 'here', reports: [report(70)], when: '2026-01-02' }));
+    await writeBenchSection(file, benchSection({ growth: false, command: 'npm run bench', machine: 'here', reports: [report(50)], when: '2026-01-01' }));
+    await writeBenchSection(file, benchSection({ growth: false, command: 'npm run bench', machine: 'here', reports: [report(70)], when: '2026-01-02' }));
     const text = await readFile(file, 'utf8');
     assert.match(text, /^# Benchmarks\n\nEarlier text\.\n/);
     assert.equal(text.match(/bench:start/g)?.length, 1);
