@@ -119,14 +119,25 @@ class PostgresDatabase implements Database {
  */
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 1000;
+let namesGiven = 0;
 
 function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
-    name = `s${statementNames.size}`;
+    name = `s${namesGiven++}`;
     statementNames.set(text, name);
   }
   return name;
+}
+
+/**
+ * A migration that adds a column to a table a statement selects `*` from (another instance's, in a
+ * rolling deploy) makes PostgreSQL refuse the statement as prepared on this process's connections.
+ * The text then gets a new name, prepared afresh; outside a transaction it is sent again at once
+ * (it was refused before it ran), inside one the transaction fails once.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
 }
 
 async function pgQuery<R>(
@@ -135,7 +146,17 @@ async function pgQuery<R>(
   params?: readonly unknown[],
 ): Promise<QueryResult<R>> {
   const name = params === undefined ? undefined : statementName(text);
-  const result = await target.query({ text, values: params as unknown[] | undefined, ...(name ? { name } : {}) });
+  const send = (named: string | undefined) => target.query({ text, values: params as unknown[] | undefined, ...(named ? { name: named } : {}) });
+  let result: pg.QueryResult;
+  try {
+    result = await send(name);
+  } catch (error) {
+    if (!name || !isStalePlan(error)) throw error;
+    statementNames.delete(text);
+    const renamed = statementName(text);
+    if (target instanceof pg.Pool) result = await send(renamed);
+    else throw error;
+  }
   return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
 }
 
