@@ -14,9 +14,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the real service (src/server.ts) on 127.0.0.1:`port` and waits until /ready answers 200. */
-export async function startServiceProcess(port: number, env: Record<string, string>, attempts = 600): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+/**
+ * Starts the real service (src/server.ts) on 127.0.0.1:`port` and waits until /ready answers 200;
+ * `nodeArgs` go to node before the script (--cpu-prof, which NODE_OPTIONS does not take).
+ */
+export async function startServiceProcess(port: number, env: Record<string, string>, attempts = 600, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: 'ignore',
   });

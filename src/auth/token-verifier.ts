@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { webcrypto } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { principalFromClaims, type Principal } from './principal.js';
@@ -42,16 +43,20 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
   const { userTokens, serviceTokens, clockToleranceSeconds } = auth;
   const kinds: TokenKind[] = [];
   if (userTokens.secret) {
-    const secret = new TextEncoder().encode(userTokens.secret);
-    kinds.push({ kind: 'user', algorithms: USER_ALGORITHMS, key: async () => secret, issuer: userTokens.issuer, audience: userTokens.audience });
+    // Imported once: handing jose the raw bytes would import them again for every token checked.
+    const secret = webcrypto.subtle.importKey('raw', new TextEncoder().encode(userTokens.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    kinds.push({ kind: 'user', algorithms: USER_ALGORITHMS, key: () => secret, issuer: userTokens.issuer, audience: userTokens.audience });
   }
   if (serviceTokens) {
     const key = signingKeysFrom(serviceTokens.jwksUrl, serviceTokens.refreshCooldownSeconds);
     kinds.push({ kind: 'service', algorithms: SERVICE_ALGORITHMS, key, issuer: serviceTokens.issuer, audience: serviceTokens.audience });
   }
 
+  const verified = new VerifiedTokens(clockToleranceSeconds);
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return principalFromClaims(known, 'user');
       const alg = algorithmOf(token);
       const kind = kinds.find((candidate) => candidate.algorithms.includes(alg));
       if (!kind) throw rejected("The bearer token's signing algorithm is not accepted", 'alg_not_accepted');
@@ -66,12 +71,43 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
         if (payload.exp! - Math.floor(Date.now() / 1000) > MAX_TOKEN_LIFETIME_SECONDS + clockToleranceSeconds) {
           throw rejected(`The bearer token is valid for too long: at most ${MAX_TOKEN_LIFETIME_SECONDS / 3600} hours are accepted`, 'lifetime');
         }
+        if (kind.kind === 'user') verified.remember(token, payload);
         return principalFromClaims(payload, kind.kind);
       } catch (error) {
         throw translate(error);
       }
     },
   };
+}
+
+/**
+ * User tokens (HS256, the shared secret) that verified, until they expire: a client sends the same
+ * token with each request for its lifetime, and checking the signature again (WebCrypto's HMAC) was
+ * the largest cost of a read. The token is the key, signature included, so only the very token that
+ * verified is found; its claims other than the expiry (issuer, audience, lifetime, not-before) only
+ * hold better with time. Service tokens are not kept: their key set may drop a key.
+ */
+class VerifiedTokens {
+  private static readonly MAX_ENTRIES = 10_000;
+  private readonly tokens = new Map<string, JWTPayload>();
+
+  constructor(private readonly clockToleranceSeconds: number) {}
+
+  get(token: string): JWTPayload | null {
+    const payload = this.tokens.get(token);
+    if (!payload) return null;
+    // jose's rule: expired once exp <= now - tolerance; then the full check answers why.
+    if (payload.exp! <= Math.floor(Date.now() / 1000) - this.clockToleranceSeconds) {
+      this.tokens.delete(token);
+      return null;
+    }
+    return payload;
+  }
+
+  remember(token: string, payload: JWTPayload): void {
+    if (this.tokens.size >= VerifiedTokens.MAX_ENTRIES) this.tokens.delete(this.tokens.keys().next().value!);
+    this.tokens.set(token, payload);
+  }
 }
 
 /**

@@ -112,12 +112,51 @@ class PostgresDatabase implements Database {
   }
 }
 
+/**
+ * Statements with parameters are named, so each connection parses and plans one once and then only
+ * binds it (the repositories' SQL is a fixed set of texts). Without parameters (a script, SET, a
+ * DDL statement) a text goes as sent: a named statement may hold one statement only.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 1000;
+let namesGiven = 0;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `s${namesGiven++}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A migration that adds a column to a table a statement selects `*` from (another instance's, in a
+ * rolling deploy) makes PostgreSQL refuse the statement as prepared on this process's connections.
+ * The text then gets a new name, prepared afresh; outside a transaction it is sent again at once
+ * (it was refused before it ran), inside one the transaction fails once.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
+}
+
 async function pgQuery<R>(
   target: pg.Pool | pg.PoolClient,
   text: string,
   params?: readonly unknown[],
 ): Promise<QueryResult<R>> {
-  const result = await target.query(text, params as unknown[] | undefined);
+  const name = params === undefined ? undefined : statementName(text);
+  const send = (named: string | undefined) => target.query({ text, values: params as unknown[] | undefined, ...(named ? { name: named } : {}) });
+  let result: pg.QueryResult;
+  try {
+    result = await send(name);
+  } catch (error) {
+    if (!name || !isStalePlan(error)) throw error;
+    statementNames.delete(text);
+    const renamed = statementName(text);
+    if (target instanceof pg.Pool) result = await send(renamed);
+    else throw error;
+  }
   return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
 }
 

@@ -198,34 +198,39 @@ export class PaymentsRepository {
   async insertPending(
     payment: NewPayment,
   ): Promise<{ payment: Payment } | { existing: Payment } | { heldBy: Payment | null }> {
-    let inserted = false;
+    let rows: PaymentRow[] = [];
     try {
-      await this.db.transaction(async (tx) => {
-        // The order-wide hold is looked for in the insert itself; a concurrent one not committed yet
-        // leaves the two as if this one came first, which an order-wide hold allows.
-        const { rowCount } = await tx.query(
-          `INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
+      // One statement, so one round trip and one commit: the row, its first history entry, and the
+      // row as written (a new payment has nothing refunded). The order-wide hold is looked for in the
+      // insert itself; a concurrent one not committed yet leaves the two as if this one came first,
+      // which an order-wide hold allows.
+      ({ rows } = await this.db.query<PaymentRow>(
+        `WITH inserted AS (
+           INSERT INTO payments (id, processor, customer_id, payment_method_id, order_id, amount, currency, capture_method,
                                  status, description, return_url, notify_token, traceparent, quote_id, quote_breakdown, capture_on, order_hold)
            SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9, $10, $11, $12, $13, $14, $15, $16
            WHERE $5::text IS NULL OR NOT EXISTS (
-             SELECT 1 FROM payments h WHERE h.order_id = $5 AND h.id <> $1 AND h.order_hold = 'order' AND ${holding('h', '$17')})`,
-          [
-            payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
-            payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
-            this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
-            payment.traceparent ?? null,
-            payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
-            payment.orderHold ?? 'order', [...ORDER_HOLDING_STATUSES],
-          ],
-        );
-        if (rowCount !== 1) return;
-        await insertEvent(tx, payment.id, null, 'unknown', 'request');
-        inserted = true;
-      });
+             SELECT 1 FROM payments h WHERE h.order_id = $5 AND h.id <> $1 AND h.order_hold = 'order' AND ${holding('h', '$17')})
+           RETURNING *
+         ), event AS (
+           INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'unknown', 'request' FROM inserted
+         )
+         SELECT inserted.*, (SELECT c.processor_customer_id FROM customers c WHERE c.id = inserted.customer_id) AS customer_processor_id,
+           0::bigint AS amount_refunded
+         FROM inserted`,
+        [
+          payment.id, payment.processor, payment.customerId, payment.paymentMethodId, payment.orderId, payment.amount,
+          payment.currency, payment.captureMethod, payment.description, payment.returnUrl,
+          this.notifications && payment.orderId !== null ? (payment.notifyToken ?? null) : null,
+          payment.traceparent ?? null,
+          payment.quoteId ?? null, payment.quoteBreakdown ? JSON.stringify(payment.quoteBreakdown) : null, payment.captureOn ?? null,
+          payment.orderHold ?? 'order', [...ORDER_HOLDING_STATUSES],
+        ],
+      ));
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     }
-    if (inserted) return { payment: (await this.findById(payment.id))! };
+    if (rows.length === 1) return { payment: toPayment(rows[0]!) };
     const existing = await this.findById(payment.id);
     if (existing) return { existing };
     if (payment.orderId !== null) return { heldBy: await this.findHolder(payment.orderId, payment.customerId) };

@@ -4,6 +4,8 @@ export type LedgerObjectType = 'customer' | 'payment_method' | 'payment_intent' 
 
 export type IdempotencyClaim<R> = { kind: 'new' } | { kind: 'replay'; response: R } | { kind: 'mismatch' };
 
+const LOCK_CLAUSES = { update: ' FOR UPDATE', share: ' FOR SHARE', none: '' } as const;
+
 /** The simulated processor's storage, seen from inside one transaction. */
 export class LedgerTransaction {
   /** Events appended in this transaction, so the ledger can tell its listeners once it commits. */
@@ -11,10 +13,14 @@ export class LedgerTransaction {
 
   constructor(private readonly tx: Queryable) {}
 
-  /** Reads an object and locks it until the transaction ends. */
-  async get<T>(id: string, type: LedgerObjectType): Promise<T | null> {
+  /**
+   * Reads an object and locks it until the transaction ends: `update` (the default) for an object
+   * about to change, `share` for one that must not change meanwhile but that others may read alike
+   * (a card being charged, by several payments at once), `none` for a look only.
+   */
+  async get<T>(id: string, type: LedgerObjectType, lock: 'update' | 'share' | 'none' = 'update'): Promise<T | null> {
     const { rows } = await this.tx.query<{ data: T }>(
-      'SELECT data FROM simulated_processor_objects WHERE id = $1 AND type = $2 FOR UPDATE',
+      `SELECT data FROM simulated_processor_objects WHERE id = $1 AND type = $2${LOCK_CLAUSES[lock]}`,
       [id, type],
     );
     return rows[0]?.data ?? null;

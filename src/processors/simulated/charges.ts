@@ -53,11 +53,14 @@ export async function expandIntent(
   pi: StripeLikePaymentIntent,
   expand: readonly string[] | undefined,
   validitySeconds = AUTHORIZATION_VALIDITY_SECONDS,
+  /** The payment method the caller holds already (read in the same transaction), to not read it again. */
+  known: StripeLikePaymentMethod | null = null,
 ): Promise<StripeLikePaymentIntent> {
   if (!expand?.includes('latest_charge') || typeof pi.latest_charge !== 'string') return pi;
   const failedWith = pi.last_payment_error?.payment_method as { id?: unknown } | undefined;
   const pmId = pi.payment_method ?? (typeof failedWith?.id === 'string' ? failedWith.id : null);
-  const pm = pmId ? await tx.get<StripeLikePaymentMethod>(pmId, 'payment_method') : null;
+  // Only its card's brand and last digits are shown: read without a lock.
+  const pm = pmId === null ? null : known?.id === pmId ? known : await tx.get<StripeLikePaymentMethod>(pmId, 'payment_method', 'none');
   return { ...pi, latest_charge: chargeOf(pi, pm, pi.latest_charge, validitySeconds) };
 }
 
@@ -67,6 +70,7 @@ export async function expandOutcome(
   outcome: Outcome<StripeLikePaymentIntent>,
   expand: readonly string[] | undefined,
   validitySeconds = AUTHORIZATION_VALIDITY_SECONDS,
+  known: StripeLikePaymentMethod | null = null,
 ): Promise<Outcome<StripeLikePaymentIntent>> {
-  return outcome.ok ? { ok: true, value: await expandIntent(tx, outcome.value, expand, validitySeconds) } : outcome;
+  return outcome.ok ? { ok: true, value: await expandIntent(tx, outcome.value, expand, validitySeconds, known) } : outcome;
 }

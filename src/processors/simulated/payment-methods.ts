@@ -15,8 +15,9 @@ export async function resolvePaymentMethod(
   id: string,
   timestamp: () => number,
   acceptAnyId: boolean,
+  lock: 'update' | 'share' = 'update',
 ): Promise<Outcome<StripeLikePaymentMethod>> {
-  const existing = await tx.get<StripeLikePaymentMethod>(id, 'payment_method');
+  const existing = await tx.get<StripeLikePaymentMethod>(id, 'payment_method', lock);
   if (existing) return { ok: true, value: existing };
   const testCard = TEST_PAYMENT_METHODS[id];
   if (testCard) return { ok: true, value: await insertPaymentMethod(tx, stripeLikeId('pm'), testCard, timestamp) };

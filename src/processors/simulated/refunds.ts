@@ -103,6 +103,7 @@ export async function settleRefund(tx: LedgerTransaction, refund: StripeLikeRefu
 }
 
 async function refundBehaviour(tx: LedgerTransaction, pi: StripeLikePaymentIntent): Promise<RefundBehaviour> {
-  const pm = pi.payment_method ? await tx.get<StripeLikePaymentMethod>(pi.payment_method, 'payment_method') : null;
+  // Only the test card's refund behaviour is read: no lock (the card is not changed here).
+  const pm = pi.payment_method ? await tx.get<StripeLikePaymentMethod>(pi.payment_method, 'payment_method', 'none') : null;
   return (pm ? cardOf(pm) : DEFAULT_TEST_CARD).onRefund;
 }

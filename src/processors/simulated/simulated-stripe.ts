@@ -73,8 +73,8 @@ export class SimulatedStripe {
     return Math.floor(this.now().getTime() / 1000);
   }
 
-  private resolvePaymentMethod(tx: LedgerTransaction, id: string) {
-    return resolvePaymentMethod(tx, id, () => this.timestamp(), this.options.acceptAnyPaymentMethodId ?? false);
+  private resolvePaymentMethod(tx: LedgerTransaction, id: string, lock: 'update' | 'share' = 'update') {
+    return resolvePaymentMethod(tx, id, () => this.timestamp(), this.options.acceptAnyPaymentMethodId ?? false, lock);
   }
 
   // ---- customers -------------------------------------------------------------------------------
@@ -195,10 +195,12 @@ export class SimulatedStripe {
     return this.write<StripeLikePaymentIntent>('payment_intents.create', params, idempotencyKey, async (tx) => {
       const checked = checkExpand(params.expand, INTENT_EXPANSIONS) ?? checkAmount(params.amount, params.currency);
       if (checked) return checked;
-      if (params.customer && !(await tx.get(params.customer, 'customer'))) return missing('customer', params.customer);
+      // The customer is only looked for, and the card kept from changing while it is charged, so one
+      // customer's (or one card's) payments do not wait for each other here.
+      if (params.customer && !(await tx.get(params.customer, 'customer', 'none'))) return missing('customer', params.customer);
       let pm: StripeLikePaymentMethod | null = null;
       if (params.payment_method) {
-        const found = await this.resolvePaymentMethod(tx, params.payment_method);
+        const found = await this.resolvePaymentMethod(tx, params.payment_method, 'share');
         if (!found.ok) return found;
         pm = found.value;
         if (pm.metadata['detached'] === 'true') return unusable();
@@ -211,7 +213,7 @@ export class SimulatedStripe {
       if (pm && params.confirm) outcome = confirm(pi, pm, params.return_url, this.challengePages());
       await tx.insert(pi, 'payment_intent', pi.customer);
       if (pm && params.confirm) await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
-      return expandOutcome(tx, outcome, params.expand, this.validity());
+      return expandOutcome(tx, outcome, params.expand, this.validity(), pm);
     });
   }
 
