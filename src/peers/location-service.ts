@@ -55,12 +55,19 @@ function minutesOf(value: unknown): number | null {
 export async function callPeer(name: string, url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
   let response: Response;
   let text: string;
-  try {
-    response = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers }, signal: AbortSignal.timeout(timeoutMs) });
-    text = await response.text();
-  } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
-    throw unavailable(timedOut ? `${name} did not answer within ${timeoutMs} ms` : `${name} cannot be reached (${causeOf(error)})`);
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      response = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers }, signal });
+      text = await response.text();
+      break;
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      // A kept-alive connection the peer closed meanwhile says nothing of the peer: these calls are
+      // reads, so one more try, on a fresh connection and within the same time bound, tells.
+      if (!timedOut && attempt === 1 && STALE_CONNECTION.has(causeOf(error))) continue;
+      throw unavailable(timedOut ? `${name} did not answer within ${timeoutMs} ms` : `${name} cannot be reached (${causeOf(error)})`);
+    }
   }
   if (response.status < 200 || response.status > 299) {
     throw unavailable(`${name} answered ${response.status}${response.status === 401 || response.status === 403 ? ' (it refused our token)' : ''}`);
@@ -71,6 +78,8 @@ export async function callPeer(name: string, url: string, init: RequestInit, tim
     throw unavailable(`${name} answered something that is not JSON`);
   }
 }
+
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
 export function unavailable(message: string): AppError {
   return new AppError('dependency_unavailable', message);

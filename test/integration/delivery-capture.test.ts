@@ -46,7 +46,8 @@ describe('capture after delivery, end to end over HTTP', () => {
       now: () => new Date(clock),
       env: {
         ORDER_SERVICE_URL: orders.url,
-        ORDER_SERVICE_TIMEOUT_MS: '300',
+        // Long enough that a loaded machine's slow answer is not a timeout, which would send it again.
+        ORDER_SERVICE_TIMEOUT_MS: '3000',
         OUTBOX_BACKOFF_MAX_MS: '150',
         OUTBOX_SWEEP_INTERVAL_MS: '0',
         ORDER_STATUS_ON_FAILURE: 'CANCELLED',
