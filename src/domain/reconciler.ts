@@ -1,7 +1,11 @@
 import type { IdempotencyKeysRepository } from '../store/idempotency-keys-repository.js';
 import type { PaymentsRepository } from '../store/payments-repository.js';
 import type { RefundsRepository } from '../store/refunds-repository.js';
-import type { Refund } from './models.js';
+import { AppError } from '../errors.js';
+import { needsSettling } from './given-up-payments.js';
+import { isUuid } from './ids.js';
+import type { Payment, Refund } from './models.js';
+import { needsResolution } from './payment-outcomes.js';
 import type { PaymentService } from './payments.js';
 import type { Logger } from './processor-errors.js';
 import type { RefundService } from './refunds.js';
@@ -96,14 +100,37 @@ export class Reconciler {
     await this.running?.catch(() => {});
   }
 
+  /**
+   * Settles one unresolved payment now, for an operator: what a pass does for its row, without
+   * waiting for one. invalid_state when its outcome is known and nothing is left to settle.
+   */
+  async settlePayment(id: string): Promise<Payment> {
+    const payment = await this.payments.get(id);
+    if (!needsResolution(payment) && !needsSettling(payment)) {
+      throw new AppError('invalid_state', `Payment ${id} is not unresolved: it is ${payment.status}, with nothing left to settle`, { status: payment.status });
+    }
+    return this.resolvePayment(payment);
+  }
+
+  /** Settles one refund whose outcome is unknown now, for an operator; invalid_state for any other. */
+  async settleRefund(id: string): Promise<Refund> {
+    const refund = id.startsWith('re_') ? await this.refundsRepository.findByProcessorId(id) : isUuid(id) ? await this.refundsRepository.findById(id) : null;
+    if (!refund) throw new AppError('refund_not_found', `No such refund: ${id}`);
+    if (refund.status !== 'unknown') throw new AppError('invalid_state', `Refund ${id} is not unresolved: it is ${refund.status}`, { status: refund.status });
+    return this.refunds.resolve(refund);
+  }
+
+  private async resolvePayment(payment: Payment): Promise<Payment> {
+    const resolved = await this.payments.resolve(payment, 'reconciler');
+    if (resolved.status !== payment.status) {
+      this.logger.info({ paymentId: payment.id, from: payment.status, to: resolved.status }, 'reconciled a payment');
+    }
+    return resolved;
+  }
+
   private async pass(): Promise<ReconcileReport> {
     const { graceMs, leaseMs, batchSize } = this.options;
-    const payments = await this.drain('payment', (n) => this.paymentsRepository.claimUnresolved(n, graceMs, leaseMs), async (payment) => {
-      const resolved = await this.payments.resolve(payment, 'reconciler');
-      if (resolved.status !== payment.status) {
-        this.logger.info({ paymentId: payment.id, from: payment.status, to: resolved.status }, 'reconciled a payment');
-      }
-    });
+    const payments = await this.drain('payment', (n) => this.paymentsRepository.claimUnresolved(n, graceMs, leaseMs), (payment) => this.resolvePayment(payment).then(() => undefined));
     const resolveRefund = (refund: Refund) => this.refunds.resolve(refund).then(() => undefined);
     const refunds = await this.drain('refund', (n) => this.refundsRepository.claimUnresolved(n, graceMs, leaseMs), resolveRefund);
     const { refundWatchMs, refundRecheckMs } = this.options;

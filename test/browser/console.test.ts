@@ -190,7 +190,7 @@ describe('the operations console in a browser', () => {
     await fresh.close();
   });
 
-  it('a payment the reconciler could not settle appears under Needs attention, counted in the navigation', async () => {
+  it('a payment the reconciler could not settle appears under Needs attention, counted in the navigation, and is settled from there', async () => {
     const customerId = await createCustomer(t.api);
     const card = await saveCard(t.api, customerId);
     failBefore.add('payment_intents.create');
@@ -208,5 +208,22 @@ describe('the operations console in a browser', () => {
     await page.getByRole('link', { name: 'Needs attention (1)' }).waitFor();
     await expectAccessible('needs attention');
     await screenshot(page, 'needs-attention');
+
+    // The processor is back: the operator settles it from here, after a confirmation.
+    await left.getByRole('button', { name: /^Settle now: payment / }).click();
+    const confirm = page.getByRole('alertdialog', { name: /^Settle payment / });
+    await expectAccessible('settle confirmation');
+    await confirm.getByRole('button', { name: 'Confirm: ask the processor' }).click();
+    await page.getByRole('status').filter({ hasText: /^Settled payment pi_\w+ \(\D*12\.34\): the processor has it succeeded, and so do we$/ }).waitFor();
+    await left.getByText('Nothing: every payment and refund is settled.').waitFor();
+    const { rows } = await t.db.query<{ status: string; processor_payment_intent_id: string }>(
+      'SELECT status, processor_payment_intent_id FROM payments WHERE amount = 1234',
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 'succeeded');
+    assert.equal((await t.processor.retrievePaymentIntent(rows[0]!.processor_payment_intent_id)).status, 'succeeded');
+    await page.getByRole('link', { name: 'At a glance' }).click();
+    await page.getByRole('link', { name: 'Needs attention (0)' }).waitFor();
+    await screenshot(page, 'needs-attention-settled');
   });
 });

@@ -161,6 +161,14 @@ export const GUARDED_ROUTES: GuardedRoute[] = [
     request: async (_, owner) => ({ method: 'GET', url: `/payment/admin/payments/${owner.paymentIntentId}/processor` }),
   },
   {
+    route: 'POST /payment/admin/payments/{id}/reconcile',
+    request: async (_, owner) => ({ method: 'POST', url: `/payment/admin/payments/${owner.paymentIntentId}/reconcile` }),
+  },
+  {
+    route: 'POST /payment/admin/refunds/{id}/reconcile',
+    request: async () => ({ method: 'POST', url: '/payment/admin/refunds/00000000-0000-4000-8000-000000000000/reconcile' }),
+  },
+  {
     route: 'GET /payment/admin/attention',
     request: async () => ({ method: 'GET', url: '/payment/admin/attention' }),
   },
@@ -181,7 +189,7 @@ export function placeholderRequest(route: string): RouteRequest {
   const url = path
     .replace('{email}', 'someone%40example.com')
     .replace('{customerId}', 'cus_placeholder')
-    .replace('{id}', path.includes('/outbox/') ? '1' : 'pi_placeholder')
+    .replace('{id}', path.includes('/outbox/') ? '1' : path.includes('/refunds/') ? '00000000-0000-4000-8000-000000000000' : 'pi_placeholder')
     .replace('{quoteId}', 'quo_000000000000000000000000');
   return method === 'GET' ? { method, url } : { method, url, body: {} };
 }

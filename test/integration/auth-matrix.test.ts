@@ -6,7 +6,7 @@ import { documentedRoutes, GUARDED_ROUTES, makeCustomer, OPEN_ROUTES, type Custo
 import { NAME_CLAIM, NAME_IDENTIFIER_CLAIM, platformUserToken, ROLE_CLAIM, serviceToken, signHs256 } from '../helpers/tokens.js';
 
 type Caller = 'owner' | 'otherCustomer' | 'paymentRead' | 'paymentWrite' | 'orderClient' | 'otherScope' | 'admin';
-type Expected = 'ok' | 403 | 404;
+type Expected = 'ok' | 403 | 404 | 409;
 
 /** Each route, and what each kind of caller gets when it acts on the owner's data. */
 const COLUMNS: Caller[] = ['owner', 'otherCustomer', 'paymentRead', 'paymentWrite', 'orderClient', 'otherScope', 'admin'];
@@ -36,6 +36,9 @@ const MATRIX: Record<string, Expected[]> = {
   'GET /payment/admin/payments':             [403,   403,   403,   403,   403,   403,   'ok'],
   'GET /payment/admin/payments/{id}':        [403,   403,   403,   403,   403,   403,   'ok'],
   'GET /payment/admin/payments/{id}/processor':[403,   403,   403,   403,   403,   403,   'ok'],
+  // The owner's payment is settled: the admin passes the rule and is told there is nothing to settle.
+  'POST /payment/admin/payments/{id}/reconcile':[403,  403,   403,   403,   403,   403,   409],
+  'POST /payment/admin/refunds/{id}/reconcile':[403,   403,   403,   403,   403,   403,   404],
   'GET /payment/admin/attention':            [403,   403,   403,   403,   403,   403,   'ok'],
   'GET /payment/admin/summary':              [403,   403,   403,   403,   403,   403,   'ok'],
 };
@@ -208,7 +211,7 @@ describe('who may do what: every guarded route against every kind of caller', ()
         }
         assert.equal(response.status, expected, label);
         assert.equal(response.body.success, false);
-        assert.match(response.body.code, expected === 403 ? /^forbidden$/ : /_not_found$/, label);
+        assert.match(response.body.code, expected === 403 ? /^forbidden$/ : expected === 409 ? /^invalid_state$/ : /_not_found$/, label);
         assert.deepEqual(await snapshot(), state, `${label} changed nothing`);
       }
     });

@@ -482,6 +482,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payment/admin/payments/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle an unresolved payment now, by asking the processor
+         * @description Asks the processor now what became of a payment left unresolved (its outcome unknown, an unanswered operation), exactly as a reconciler pass would for its row, and answers it as recorded afterwards: still unresolved when the processor does not know it either. Anything else is 409 `invalid_state`; a processor that cannot be reached is 503 `processor_unavailable` and nothing changes. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        post: operations["reconcilePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment/admin/refunds/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle a refund of unknown outcome now, by asking the processor
+         * @description Asks the processor now what became of a refund left unresolved (its outcome unknown, an unanswered operation), exactly as a reconciler pass would for its row, and answers it as recorded afterwards: still unresolved when the processor does not know it either. Anything else is 409 `invalid_state`; a processor that cannot be reached is 503 `processor_unavailable` and nothing changes. Admin role only.
+         *
+         *     **Access**: Requires the admin role.
+         */
+        post: operations["reconcileRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payment/admin/attention": {
         parameters: {
             query?: never;
@@ -10713,6 +10757,1159 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error, processor_misconfigured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error" | "processor_misconfigured";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: processor_unavailable, service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "processor_unavailable" | "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reconcilePayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID) per logical request: a retry with the same key and body is answered with the first answer (`Idempotent-Replayed: true`) for 24 hours, never carried out twice. Keys belong to the caller.
+                 * @example 2f1c6a3e-8b4d-4f2a-9c1e-7d5b3a9e0f12
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The payment intent id (pi_...) or the service's own id.
+                 * @example pi_1234567890
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "payment_intent_id": "pi_1234567890",
+                     *         "status": "succeeded",
+                     *         "amount": 2500,
+                     *         "currency": "usd",
+                     *         "amount_received": 2500,
+                     *         "amount_capturable": 0,
+                     *         "amount_refunded": 1000,
+                     *         "capture_method": "automatic",
+                     *         "customer_id": "cus_1234567890",
+                     *         "payment_method_id": "pm_1234567890",
+                     *         "order_id": "order_1234567890",
+                     *         "last_payment_error": {
+                     *           "code": null,
+                     *           "decline_code": null,
+                     *           "message": null
+                     *         },
+                     *         "next_action": null,
+                     *         "capture_before": null,
+                     *         "created_at": "2026-01-15T09:30:00.000Z",
+                     *         "updated_at": "2026-01-15T09:30:00.000Z",
+                     *         "id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *         "customer_email": "customer@example.com"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /**
+                             * @description The payment intent id (pi_...).
+                             * @example pi_1234567890
+                             */
+                            payment_intent_id: string | null;
+                            /**
+                             * @description Stripe's payment intent status; unknown while the processor's answer is awaited.
+                             * @example succeeded
+                             */
+                            status: "unknown" | "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "requires_capture" | "succeeded" | "canceled";
+                            /**
+                             * @description Integer amount in minor units: 2500 is $25.00; 500 JPY is 500.
+                             * @example 2500
+                             */
+                            amount: number;
+                            /** @example usd */
+                            currency: string;
+                            /**
+                             * @description Minor units charged.
+                             * @example 2500
+                             */
+                            amount_received: number;
+                            /**
+                             * @description Minor units authorized and not yet captured.
+                             * @example 0
+                             */
+                            amount_capturable: number;
+                            /**
+                             * @description Minor units refunded (succeeded and pending refunds).
+                             * @example 1000
+                             */
+                            amount_refunded: number;
+                            /**
+                             * @description manual: authorize now, capture later.
+                             * @example automatic
+                             */
+                            capture_method: "automatic" | "manual";
+                            /**
+                             * @description The customer id the service answered (cus_...).
+                             * @example cus_1234567890
+                             */
+                            customer_id: string | null;
+                            /**
+                             * @description The card charged; null for a browser-confirmed payment (Stripe.js confirms it with the customer's card).
+                             * @example pm_1234567890
+                             */
+                            payment_method_id: string | (never | null);
+                            /** @example order_1234567890 */
+                            order_id: string | null;
+                            last_payment_error: {
+                                code: string | null;
+                                decline_code: string | null;
+                                message: string | null;
+                            } | null;
+                            next_action: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description When an authorization lapses (requires_capture only).
+                             * @example null
+                             */
+                            capture_before: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description Capture on delivery: whether it is expected, when the delivery was reported and by which event; null for other payments. */
+                            delivery?: {
+                                /** @description True when the payment is captured on delivery. */
+                                expected: boolean;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                                delivered_by: {
+                                    event_id: string;
+                                    /** @description event (POST /payment/delivery-events) or check (DELIVERY_CHECK_URL). */
+                                    source: string;
+                                } | null;
+                                events: {
+                                    event_id: string;
+                                    status: string;
+                                    source: string;
+                                    /** Format: date-time */
+                                    received_at: string;
+                                }[];
+                            } | null;
+                            /** @description The delivery fee quote the payment paid, with what was charged for what; null without one. */
+                            quote?: {
+                                quote_id: string;
+                                /** @description cost, tax, total, riderCommission (minor units), distanceKm, vehicleType, currency. */
+                                breakdown: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /**
+                             * @description The service's own id of the payment.
+                             * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                             */
+                            id: string;
+                            /** @example customer@example.com */
+                            customer_email: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payment_intent_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payment_intent_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: idempotency_in_progress, invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "idempotency_in_progress" | "invalid_state";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: internal_error, processor_misconfigured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "internal_error" | "processor_misconfigured";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: processor_unavailable, service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "processor_unavailable" | "service_unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reconcileRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID) per logical request: a retry with the same key and body is answered with the first answer (`Idempotent-Replayed: true`) for 24 hours, never carried out twice. Keys belong to the caller.
+                 * @example 2f1c6a3e-8b4d-4f2a-9c1e-7d5b3a9e0f12
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The service's own id of the refund (as Needs attention lists it) or the processor's (re_...).
+                 * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "refund_id": "re_1234567890",
+                     *         "status": "succeeded",
+                     *         "amount": 2500,
+                     *         "currency": "usd",
+                     *         "payment_intent": "pi_1234567890",
+                     *         "reason": null,
+                     *         "failure_reason": null,
+                     *         "created_at": "2026-01-15T09:30:00.000Z",
+                     *         "id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e",
+                     *         "payment_id": "0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @example re_1234567890 */
+                            refund_id: string;
+                            /** @example succeeded */
+                            status: string;
+                            /**
+                             * @description Integer amount in minor units: 2500 is $25.00; 500 JPY is 500.
+                             * @example 2500
+                             */
+                            amount: number;
+                            /** @example usd */
+                            currency: string;
+                            /**
+                             * @description The payment intent id (pi_...).
+                             * @example pi_1234567890
+                             */
+                            payment_intent: string;
+                            reason: string | null;
+                            failure_reason: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /**
+                             * @description The service's own id of the refund.
+                             * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                             */
+                            id: string;
+                            /**
+                             * @description The service's own id of the payment.
+                             * @example 0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e
+                             */
+                            payment_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error: card_data_not_allowed, idempotency_error, malformed_json, processor_invalid_request, validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "card_data_not_allowed" | "idempotency_error" | "malformed_json" | "processor_invalid_request" | "validation_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "forbidden";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: refund_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "refund_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: idempotency_in_progress, invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "idempotency_in_progress" | "invalid_state";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "uri_too_long";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @description What went wrong and what to change. */
+                        message: string;
+                        /** @description The request field at fault. */
+                        param?: string;
+                        /** @description Why the card was declined (card_declined only). */
+                        decline_code?: string;
+                        /** @description The payment concerned (card_declined, order_already_paid, processor_unavailable). */
+                        payment_intent_id?: string | null;
+                        /** @description The refund whose outcome is not known yet (processor_unavailable). */
+                        refund_id?: string;
+                        /** @description Current status of the payment (invalid_state, order_already_paid). */
+                        status?: string;
+                        /** @description The amount in minor units a decimal amount most likely meant. */
+                        suggested_amount?: number;
+                        /** @description The nearest amounts the processor accepts, for an amount off its currency's step (ISK, three-decimal currencies). */
+                        valid_amounts?: number[];
+                        /** @description What is left to refund, in minor units. */
+                        amount_remaining?: number;
+                        /** @description The smallest amount the processor charges, in minor units. */
+                        minimum_amount?: number;
+                        /** @description When to try again (rate_limited), as in the Retry-After header. */
+                        retry_after_seconds?: number;
+                        /**
+                         * @description Machine-readable error code.
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
                     } & {
                         [key: string]: unknown;
                     };

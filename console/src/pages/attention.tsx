@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { data } from '../api.js';
 import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.js';
 import { money, time } from '../format.js';
+import { SettleNow } from './settle.js';
 
 interface Attention {
   items: Array<{ kind: 'payment' | 'refund'; id: string; payment_id: string; payment_intent_id: string | null; status: string; amount: number; currency: string; reason: string; updated_at: string }>;
@@ -31,19 +32,22 @@ export function useAttentionCounts(route: string): number | null {
 const payLink = (pi: string | null, id: string) => <a href={`#/payment/${pi ?? id}`}>{pi ?? id}</a>;
 
 export function AttentionPage() {
-  const { value, error } = useLoad(loadAll, []);
+  const { value, error, reload } = useLoad(loadAll, []);
+  const [done, setDone] = useState<string | null>(null);
   if (error) return <><h1>Needs attention</h1><ErrorNote error={error} /></>;
   if (!value) return <p aria-live="polite">Loading…</p>;
   const { attention, authorizations, dead } = value;
   return (
     <>
       <h1>Needs attention</h1>
+      {done && <p class="notice" role="status">{done}</p>}
       <Section title={`Left for a person by the reconciler (${attention.items.length})`}>
         {attention.items.length === 0 ? <p>Nothing: every payment and refund is settled.</p> : (
           <table>
-            <thead><tr><th scope="col">Kind</th><th scope="col">Payment</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col">Untouched since</th></tr></thead>
+            <thead><tr><th scope="col">Kind</th><th scope="col">Payment</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col">Untouched since</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
             <tbody>{attention.items.map((i) => (
-              <tr><td>{i.kind}</td><td>{payLink(i.payment_intent_id, i.payment_id)}</td><td class="amount">{money(i.amount, i.currency)}</td><td><Status value={i.status} /></td><td>{i.reason}</td><td>{time(i.updated_at)}</td></tr>
+              <tr><td>{i.kind}</td><td>{payLink(i.payment_intent_id, i.payment_id)}</td><td class="amount">{money(i.amount, i.currency)}</td><td><Status value={i.status} /></td><td>{i.reason}</td><td>{time(i.updated_at)}</td>
+                <td><SettleNow row={{ kind: i.kind, id: i.kind === 'payment' ? i.payment_id : i.id, shown: i.kind === 'payment' ? (i.payment_intent_id ?? i.payment_id) : i.id, amount: i.amount, currency: i.currency }} onSettled={(message) => (setDone(message), reload())} /></td></tr>
             ))}</tbody>
           </table>
         )}

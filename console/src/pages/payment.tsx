@@ -3,6 +3,9 @@ import { call, data, newIdempotencyKey, type Dossier } from '../api.js';
 import { CopyId, ErrorNote, Section, Status, useLoad } from '../components.js';
 import { money, time } from '../format.js';
 import { PaymentActions } from './actions.js';
+import { SettleNow } from './settle.js';
+
+const UNRESOLVED = ['unknown', 'processing'];
 
 interface ProcessorView {
   processor: string;
@@ -40,6 +43,9 @@ export function PaymentPage({ id }: { id: string }) {
         <div><dt>Refunded</dt><dd>{money(p.amount_refunded, p.currency)}</dd></div>
         <div><dt>Remaining</dt><dd data-testid="remaining">{money(remaining, p.currency)}</dd></div>
       </dl>
+      {UNRESOLVED.includes(p.status) && (
+        <p class="unresolved">Its outcome is not known yet. <SettleNow row={{ kind: 'payment', id: p.id, shown: p.payment_intent_id ?? p.id, amount: p.amount, currency: p.currency }} onSettled={(message) => (setDone(message), reload())} /></p>
+      )}
       <PaymentActions dossier={dossier} onDone={(message) => (setDone(message), reload())} />
       <div class="columns">
         <Section title="Customer and card">
@@ -69,7 +75,7 @@ export function PaymentPage({ id }: { id: string }) {
         {dossier.refunds.length === 0 ? <p>None.</p> : (
           <table>
             <thead><tr><th scope="col">Refund</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Created</th></tr></thead>
-            <tbody>{dossier.refunds.map((r) => <tr><td><CopyId value={r.refund_id} label="refund id" /></td><td class="amount">{money(r.amount, r.currency)}</td><td><Status value={r.status} />{r.failure_reason ? ` · ${r.failure_reason}` : ''}</td><td>{r.reason ?? '—'}</td><td>{time(r.created_at)}</td></tr>)}</tbody>
+            <tbody>{dossier.refunds.map((r) => <tr><td><CopyId value={r.refund_id} label="refund id" /></td><td class="amount">{money(r.amount, r.currency)}</td><td><Status value={r.status} />{r.failure_reason ? ` · ${r.failure_reason}` : ''}{r.status === 'unknown' && <SettleNow row={{ kind: 'refund', id: r.refund_id, shown: r.refund_id, amount: r.amount, currency: r.currency }} onSettled={(message) => (setDone(message), reload())} />}</td><td>{r.reason ?? '—'}</td><td>{time(r.created_at)}</td></tr>)}</tbody>
           </table>
         )}
       </Section>

@@ -13,12 +13,18 @@ const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'POST /payment/payment-intent/:id/cancel': 'payment.cancel',
   'POST /payment/refund': 'refund.create',
   'POST /payment/admin/outbox/:id/retry': 'outbox.retry',
+  // An operator settling a row the reconciler left: the processor is asked and the answer recorded.
+  'POST /payment/admin/payments/:id/reconcile': 'payment.reconcile',
+  'POST /payment/admin/refunds/:id/reconcile': 'refund.reconcile',
   // A delivery event captures or releases an authorization.
   'POST /payment/delivery-events': 'delivery.event',
 };
 
 /** Refusals that were carried out at the processor and recorded (a declined charge), or left a row to settle (an outage). */
 const RECORDED_ERRORS = new Set(['card_declined', 'processor_invalid_request', 'payment_method_unusable', 'processor_unavailable']);
+
+/** The admin actions whose target is named by the path's id, and the name it is logged under. */
+const PATH_TARGETS: Readonly<Record<string, string>> = { 'outbox.retry': 'outbox_id', 'payment.reconcile': 'payment_id', 'refund.reconcile': 'refund_row_id' };
 
 const ID_FIELDS: ReadonlyArray<[string, string]> = [
   ['payment_intent_id', 'payment_intent_id'], ['paymentIntentId', 'payment_intent_id'], ['refund_id', 'refund_id'],
@@ -59,7 +65,8 @@ export function installAuditLog(app: FastifyInstance, auditLog: AuditLogReposito
     if (!(status < 300 || (typeof body.code === 'string' && RECORDED_ERRORS.has(body.code)))) return payload;
     const data = typeof body.data === 'object' && body.data !== null ? body.data : {};
     const target = idsOf(data, body, request.body, request.params);
-    const outboxId = action === 'outbox.retry' ? (request.params as { id?: string }).id : undefined;
+    const pathTarget = PATH_TARGETS[action];
+    const pathId = pathTarget ? (request.params as { id?: string }).id : undefined;
     try {
       await auditLog.append({
         requestId: request.id,
@@ -68,7 +75,7 @@ export function installAuditLog(app: FastifyInstance, auditLog: AuditLogReposito
         actorAdmin: principal.roles.includes(adminRole),
         action,
         status,
-        target: outboxId ? { ...target, outbox_id: outboxId } : target,
+        target: pathTarget && pathId ? { ...target, [pathTarget]: pathId.slice(0, 255) } : target,
         amount: typeof data['amount'] === 'number' ? data['amount'] : null,
         currency: typeof data['currency'] === 'string' ? data['currency'] : null,
       });

@@ -10,7 +10,7 @@ import { presentOutboxEntry } from './admin-outbox.js';
 import { presentDelivery, presentPaymentDetails, presentRefundDetails } from '../presenters.js';
 import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import {
-  AdminPaymentPage, AdminPaymentParams, AdminPaymentsQuery, AttentionData, AttentionQuery, PaymentDossierData, ProcessorViewData, SummaryData,
+  AdminPaymentData, AdminPaymentPage, AdminPaymentParams, AdminPaymentsQuery, AdminRefundData, AdminRefundParams, AttentionData, AttentionQuery, PaymentDossierData, ProcessorViewData, SummaryData,
 } from '../schemas/console.js';
 
 const DAY_MS = 86_400_000;
@@ -141,6 +141,42 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteDeps> = a
         last_payment_error: intent.lastError ? { code: intent.lastError.code, decline_code: intent.lastError.declineCode, message: intent.lastError.message } : null,
         capture_before: intent.captureBefore?.toISOString() ?? null,
       },
+    };
+  });
+
+  const settleDescription = (what: string) =>
+    `Asks the processor now what became of ${what} left unresolved (its outcome unknown, an unanswered operation), exactly as a ` +
+    'reconciler pass would for its row, and answers it as recorded afterwards: still unresolved when the processor does not know it either. ' +
+    'Anything else is 409 `invalid_state`; a processor that cannot be reached is 503 `processor_unavailable` and nothing changes. Admin role only.';
+
+  app.post('/payment/admin/payments/:id/reconcile', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'],
+      operationId: 'reconcilePayment',
+      summary: 'Settle an unresolved payment now, by asking the processor',
+      description: settleDescription('a payment'),
+      params: AdminPaymentParams,
+      response: { 200: Envelope(AdminPaymentData), ...errorResponses('payment_intent_not_found', 'invalid_state', ...PROCESSOR_ERRORS) },
+    },
+  }, async (request) => ({ success: true as const, data: await withEmail(await services.reconciler.settlePayment(request.params.id)) }));
+
+  app.post('/payment/admin/refunds/:id/reconcile', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'],
+      operationId: 'reconcileRefund',
+      summary: 'Settle a refund of unknown outcome now, by asking the processor',
+      description: settleDescription('a refund'),
+      params: AdminRefundParams,
+      response: { 200: Envelope(AdminRefundData), ...errorResponses('refund_not_found', 'invalid_state', ...PROCESSOR_ERRORS) },
+    },
+  }, async (request) => {
+    const refund = await services.reconciler.settleRefund(request.params.id);
+    const payment = await services.payments.get(refund.paymentId);
+    return {
+      success: true as const,
+      data: { ...presentRefundDetails(refund, payment.processorPaymentIntentId ?? payment.id), id: refund.id, payment_id: payment.id },
     };
   });
 

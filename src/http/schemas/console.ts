@@ -38,6 +38,17 @@ export const AdminPaymentParams = Type.Object({
   id: Type.String({ pattern: '^(pi_[A-Za-z0-9_]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$', description: 'The payment intent id (pi_...) or the service\'s own id.', examples: ['pi_1234567890'] }),
 });
 
+export const AdminRefundParams = Type.Object({
+  id: Type.String({ pattern: '^(re_[A-Za-z0-9_]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$', description: 'The service\'s own id of the refund (as Needs attention lists it) or the processor\'s (re_...).', examples: ['0b7e3f1c-2a44-4c55-9d7b-3f0b1a2c4d5e'] }),
+});
+
+/** A refund as the operators see it: the details clients see, with the service's own ids of it and its payment. */
+export const AdminRefundData = Type.Object({
+  ...RefundDetails.properties,
+  id: { ...Uuid, description: 'The service\'s own id of the refund.' },
+  payment_id: Uuid,
+});
+
 export const PaymentDossierData = Type.Object({
   payment: AdminPaymentData,
   customer: Type.Union([Type.Object({ customer_id: Type.String({ examples: ['cus_1234567890'] }), email: Type.String({ examples: ['customer@example.com'] }), name: Type.Union([Type.String(), Type.Null()], { examples: ['John Doe'] }) }), Type.Null()]),
