@@ -23,7 +23,7 @@ import { installRequestScreening } from './http/plugins/request-screening.js';
 import { installSecurityHeaders } from './http/plugins/security-headers.js';
 import { installValidators } from './http/plugins/validation.js';
 import { readTlsOptions } from './http/tls.js';
-import { installAuditLog } from './http/plugins/audit.js';
+import { auditEntryOf, installAuditLog } from './http/plugins/audit.js';
 import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { adminOutboxRoutes } from './http/routes/admin-outbox.js';
 import { adminConsoleRoutes } from './http/routes/admin-console.js';
@@ -153,6 +153,7 @@ export async function buildApp(
     leaseMs: config.idempotency.leaseMs,
     waitMs: config.idempotency.waitMs,
     observe: { replayed: () => metrics.idempotencyReplayed(), inProgress: () => metrics.idempotencyConflict() },
+    auditOf: (request, reply, payload) => auditEntryOf(request, reply, payload, config.auth.names.adminRole),
   });
   const auditLog = new AuditLogRepository(deps.db);
   installAuditLog(app, auditLog, config.auth.names.adminRole);

@@ -3,6 +3,7 @@
  * (src/server.ts, simulated processor) and the bare ceiling; on PostgreSQL a database made for the
  * run and dropped after it, on the embedded database a folder each.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,10 +30,14 @@ export interface Targets {
   stop(): Promise<void>;
 }
 
+const BENCH_DATA_KEY = randomBytes(32).toString('base64');
+
 /** The service's environment for a bench: rate limits, the reconciler's interval and the self-sent events off. */
 export function benchServiceEnv(jwtSecret: string, extra: Record<string, string>): Record<string, string> {
   return {
     JWT_SECRET: jwtSecret,
+    // One data key for the run: the service's process and the round-trip count open the same rows.
+    DATA_ENCRYPTION_KEY: BENCH_DATA_KEY,
     LOG_LEVEL: 'info',
     RECONCILE_INTERVAL_MS: '0',
     RATE_LIMIT_ENABLED: 'false',

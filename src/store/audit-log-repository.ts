@@ -45,16 +45,28 @@ const toEntry = (row: AuditRow): AuditEntry => ({
   currency: row.currency,
 });
 
+/**
+ * The insert of one audit row, its parameters numbered from `first`: on its own, or as a part of
+ * the statement that stores an Idempotency-Key's answer (the row and the answer in one commit).
+ */
+export function auditInsert(entry: NewAuditEntry, first: number): { text: string; params: unknown[] } {
+  const params = [
+    entry.requestId, entry.actorKind, entry.actor, entry.actorAdmin, entry.action, entry.status, JSON.stringify(entry.target), entry.amount, entry.currency,
+  ];
+  return {
+    text: `INSERT INTO audit_log (request_id, actor_kind, actor, actor_admin, action, status, target, amount, currency)
+       VALUES (${params.map((_, i) => `$${first + i}`).join(', ')})`,
+    params,
+  };
+}
+
 /** The append-only audit log (the table refuses updates and deletes). */
 export class AuditLogRepository {
   constructor(private readonly db: Database) {}
 
   async append(entry: NewAuditEntry): Promise<void> {
-    await this.db.query(
-      `INSERT INTO audit_log (request_id, actor_kind, actor, actor_admin, action, status, target, amount, currency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [entry.requestId, entry.actorKind, entry.actor, entry.actorAdmin, entry.action, entry.status, JSON.stringify(entry.target), entry.amount, entry.currency],
-    );
+    const insert = auditInsert(entry, 1);
+    await this.db.query(insert.text, insert.params);
   }
 
   /** Newest first, `limit` rows with an id below `before`, of one action or all. */

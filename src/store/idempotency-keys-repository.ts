@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { auditInsert, type NewAuditEntry } from './audit-log-repository.js';
 import type { Database } from './database.js';
 
 export type IdempotencyClaim =
@@ -57,12 +58,16 @@ export class IdempotencyKeysRepository {
     return { kind: 'in_progress' };
   }
 
-  /** Stores the answer, if this claim still owns the key (a takeover makes a late finish a no-op). */
-  async complete(scope: string, key: string, owner: string, status: number, body: string): Promise<void> {
+  /**
+   * Stores the answer, if this claim still owns the key (a takeover makes a late finish a no-op),
+   * and the request's audit row, if it has one, in the same statement.
+   */
+  async complete(scope: string, key: string, owner: string, status: number, body: string, audit?: NewAuditEntry): Promise<void> {
+    const insert = audit ? auditInsert(audit, 6) : null;
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5, completed_at = now(), locked_until = NULL
+      `${insert ? `WITH audit AS (${insert.text}) ` : ''}UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5, completed_at = now(), locked_until = NULL
        WHERE scope = $1 AND key = $2 AND owner = $3`,
-      [scope, key, owner, status, body],
+      [scope, key, owner, status, body, ...(insert?.params ?? [])],
     );
   }
 

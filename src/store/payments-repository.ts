@@ -298,8 +298,12 @@ export class PaymentsRepository {
       // An authorization's deadline comes with its latest charge; an answer without it (an event,
       // whose intent is never expanded) does not forget the one already known.
       const captureBefore = outcome.status === 'requires_capture' ? (outcome.captureBefore ?? rows[0]!.capture_before) : outcome.captureBefore;
-      await tx.query(
-        `UPDATE payments SET
+      const changed = current !== outcome.status;
+      // The change and the row as it is afterwards in one statement (a row the update left as it
+      // was, nothing being new, is read again); its event follows in a statement of its own.
+      const { rows: written } = await tx.query<PaymentRow>(
+        `WITH updated AS (
+           UPDATE payments SET
            processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
            status = $3, amount_capturable = $4, amount_received = $5,
            client_secret = COALESCE($6, client_secret), next_action = $7,
@@ -312,19 +316,20 @@ export class PaymentsRepository {
            OR client_secret IS DISTINCT FROM COALESCE($6, client_secret) OR next_action IS DISTINCT FROM $7::jsonb
            OR failure_code IS DISTINCT FROM $8 OR decline_code IS DISTINCT FROM $9 OR failure_message IS DISTINCT FROM $10
            OR capture_before IS DISTINCT FROM $11::timestamptz OR superseded_by IS DISTINCT FROM $12::uuid
-           OR pending_operation IS NOT NULL OR pending_amount IS NOT NULL)`,
+           OR pending_operation IS NOT NULL OR pending_amount IS NOT NULL)
+         RETURNING *)
+         ${SELECT.replace('FROM payments p', 'FROM updated p')}`,
         [
           id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
           outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
           outcome.failureCode, outcome.declineCode, outcome.failureMessage, captureBefore, supersededBy,
         ],
       );
-      let queued = false;
-      if (current !== outcome.status) {
-        await insertEvent(tx, id, current, outcome.status, source);
-        // A superseded payment's order was paid by another: the Order Service hears nothing of it.
-        if (supersededBy === null) queued = await this.queueNotification(tx, id, current, outcome.status, outcome.failureCode !== null);
-      }
+      if (changed) await insertEvent(tx, id, current, outcome.status, source);
+      // A superseded payment's order was paid by another: the Order Service hears nothing of it.
+      const queues = changed && supersededBy === null && this.notifications !== null && notificationFor(current, outcome.status, outcome.failureCode !== null) !== null;
+      if (!queues && written[0]) return { payment: toPayment(written[0]), updated: true, previous: current, queued: false };
+      const queued = queues ? await this.queueNotification(tx, id, current, outcome.status, outcome.failureCode !== null) : false;
       return { payment: (await this.findById(id, tx))!, updated: true, previous: current, queued };
     });
     if (result.queued) this.notifications?.queued();

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditLogRepository } from '../../store/audit-log-repository.js';
+import type { AuditLogRepository, NewAuditEntry } from '../../store/audit-log-repository.js';
 
 /** The routes that change money, cards or customers, and the action each is logged as. */
 const AUDITED_ROUTES: Readonly<Record<string, string>> = {
@@ -45,44 +45,54 @@ function idsOf(...sources: unknown[]): Record<string, string> {
 }
 
 /**
- * Appends one audit row per change the API made: who (the principal), what (the action, the ids,
- * the amount), when, from which request. Written before the answer leaves; a replayed answer (the
- * same Idempotency-Key) changed nothing and is not logged again, nor is a request refused before
- * it changed anything.
+ * The audit row of a change the API made: who (the principal), what (the action, the ids, the
+ * amount), from which request. Null for a request that changed nothing: a replayed answer (the
+ * same Idempotency-Key), a request refused before it changed anything, a route not audited.
+ */
+export function auditEntryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown, adminRole: string): NewAuditEntry | null {
+  const action = AUDITED_ROUTES[`${request.method} ${request.routeOptions.url}`];
+  const principal = request.principal;
+  if (!action || !principal || reply.getHeader('idempotent-replayed') !== undefined || typeof payload !== 'string') return null;
+  let body: { success?: boolean; code?: string; data?: Record<string, unknown> } & Record<string, unknown>;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  const status = reply.statusCode;
+  if (!(status < 300 || (typeof body.code === 'string' && RECORDED_ERRORS.has(body.code)))) return null;
+  const data = typeof body.data === 'object' && body.data !== null ? body.data : {};
+  const target = idsOf(data, body, request.body, request.params);
+  const pathTarget = PATH_TARGETS[action];
+  const pathId = pathTarget ? (request.params as { id?: string }).id : undefined;
+  return {
+    requestId: request.id,
+    actorKind: principal.kind,
+    actor: principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email),
+    actorAdmin: principal.roles.includes(adminRole),
+    action,
+    status,
+    target: pathTarget && pathId ? { ...target, [pathTarget]: pathId.slice(0, 255) } : target,
+    amount: typeof data['amount'] === 'number' ? data['amount'] : null,
+    currency: typeof data['currency'] === 'string' ? data['currency'] : null,
+  };
+}
+
+/**
+ * Appends one audit row per change the API made (auditEntryOf), written before the answer leaves.
+ * A request that owns an Idempotency-Key has its row written with the key's answer, in the same
+ * statement (the idempotency plugin's onSend), not here.
  */
 export function installAuditLog(app: FastifyInstance, auditLog: AuditLogRepository, adminRole: string): void {
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const action = AUDITED_ROUTES[`${request.method} ${request.routeOptions.url}`];
-    const principal = request.principal;
-    if (!action || !principal || reply.getHeader('idempotent-replayed') !== undefined || typeof payload !== 'string') return payload;
-    let body: { success?: boolean; code?: string; data?: Record<string, unknown> } & Record<string, unknown>;
+    if (request.idempotency) return payload;
+    const entry = auditEntryOf(request, reply, payload, adminRole);
+    if (!entry) return payload;
     try {
-      body = JSON.parse(payload);
-    } catch {
-      return payload;
-    }
-    const status = reply.statusCode;
-    if (!(status < 300 || (typeof body.code === 'string' && RECORDED_ERRORS.has(body.code)))) return payload;
-    const data = typeof body.data === 'object' && body.data !== null ? body.data : {};
-    const target = idsOf(data, body, request.body, request.params);
-    const pathTarget = PATH_TARGETS[action];
-    const pathId = pathTarget ? (request.params as { id?: string }).id : undefined;
-    try {
-      await auditLog.append({
-        requestId: request.id,
-        actorKind: principal.kind,
-        actor: principal.kind === 'service' ? (principal.clientId ?? principal.subject) : (principal.subject ?? principal.email),
-        actorAdmin: principal.roles.includes(adminRole),
-        action,
-        status,
-        target: pathTarget && pathId ? { ...target, [pathTarget]: pathId.slice(0, 255) } : target,
-        amount: typeof data['amount'] === 'number' ? data['amount'] : null,
-        currency: typeof data['currency'] === 'string' ? data['currency'] : null,
-      });
+      await auditLog.append(entry);
     } catch (error) {
-      request.log.error({ err: error, action }, 'could not write the audit log entry of a change');
+      request.log.error({ err: error, action: entry.action }, 'could not write the audit log entry of a change');
     }
     return payload;
   });
 }
-

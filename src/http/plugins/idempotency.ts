@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../../errors.js';
+import type { NewAuditEntry } from '../../store/audit-log-repository.js';
 import type { IdempotencyClaim, IdempotencyKeysRepository } from '../../store/idempotency-keys-repository.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { withErrorResponses } from '../schemas/common.js';
@@ -23,6 +24,8 @@ export interface IdempotencyOptions {
   waitMs: number;
   /** Told of each replayed answer and each 409 in progress (the metrics). */
   observe?: { replayed(): void; inProgress(): void };
+  /** The audit row of the answer, if any (installAuditLog leaves these requests to it): stored with the key's answer, in one statement. */
+  auditOf: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => NewAuditEntry | null;
 }
 
 const POLL_MS = 25;
@@ -133,7 +136,16 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
   app.addHook('onSend', async (request, reply, payload) => {
     const owned = request.idempotency;
     if (owned) {
-      await options.keys.complete(owned.scope, owned.key, owned.owner, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''));
+      const body = typeof payload === 'string' ? payload : String(payload ?? '');
+      const audit = options.auditOf(request, reply, payload) ?? undefined;
+      try {
+        await options.keys.complete(owned.scope, owned.key, owned.owner, reply.statusCode, body, audit);
+      } catch (error) {
+        // The audit row is never the reason an answer goes unstored: the answer alone, then.
+        if (!audit) throw error;
+        request.log.error({ err: error, action: audit.action }, 'could not write the audit log entry of a change');
+        await options.keys.complete(owned.scope, owned.key, owned.owner, reply.statusCode, body);
+      }
       end(`${owned.scope}\n${owned.key}`, owned.owner);
     }
     return payload;
