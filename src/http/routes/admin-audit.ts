@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditLogRepository } from '../../store/audit-log-repository.js';
 import { errorResponses } from '../schemas/common.js';
 import { AuditPage, ListAuditQuery } from '../schemas/audit.js';
+import { pageOf } from '../paging.js';
 
 /** The audit log, for the people who answer "who did this". */
 export const adminAuditRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogRepository }> = async (app, { auditLog }) => {
@@ -20,9 +21,7 @@ export const adminAuditRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogRep
     },
     async (request) => {
       const { action, limit, cursor } = request.query;
-      const rows = await auditLog.list({ action }, limit + 1, cursor ?? null);
-      const page = rows.slice(0, limit);
-      const hasMore = rows.length > limit;
+      const { page, ...paging } = pageOf(await auditLog.list({ action }, limit + 1, cursor ?? null), limit, (entry) => entry.id);
       return {
         success: true as const,
         data: page.map((entry) => ({
@@ -38,8 +37,7 @@ export const adminAuditRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogRep
           amount: entry.amount,
           currency: entry.currency,
         })),
-        has_more: hasMore,
-        next_cursor: hasMore ? page[page.length - 1]!.id : null,
+        ...paging,
       };
     },
   );

@@ -7,6 +7,7 @@ import type { PaymentProcessor } from '../../processors/processor.js';
 import type { ConsoleReadsRepository, WindowTotals } from '../../store/console-reads-repository.js';
 import type { OutboxEntry } from '../../store/outbox-repository.js';
 import { presentOutboxEntry } from './admin-outbox.js';
+import { pageOf } from '../paging.js';
 import { presentDelivery, presentPaymentDetails, presentRefundDetails } from '../presenters.js';
 import { Envelope, errorResponses, PROCESSOR_ERRORS } from '../schemas/common.js';
 import {
@@ -69,14 +70,9 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteDeps> = a
       limit + 1,
       cursor ?? null,
     );
-    const page = ids.slice(0, limit);
+    const { page, ...paging } = pageOf(ids, limit, (id) => id);
     const payments = await Promise.all(page.map((id) => services.payments.get(id)));
-    return {
-      success: true as const,
-      data: await Promise.all(payments.map(withEmail)),
-      has_more: ids.length > limit,
-      next_cursor: ids.length > limit ? page[page.length - 1]! : null,
-    };
+    return { success: true as const, data: await Promise.all(payments.map(withEmail)), ...paging };
   });
 
   app.get('/payment/admin/payments/:id', {

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { OutboxEntry } from '../../store/outbox-repository.js';
 import { Envelope, errorResponses } from '../schemas/common.js';
 import { ListOutboxQuery, OutboxEntryData, OutboxEntryParams, OutboxPage } from '../schemas/outbox.js';
+import { pageOf } from '../paging.js';
 
 /** An outbox entry as the admin routes answer it. */
 export function presentOutboxEntry(entry: OutboxEntry, paymentIntentId: string | null) {
@@ -42,15 +43,8 @@ export const adminOutboxRoutes: FastifyPluginAsyncTypebox<{ services: AppService
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const rows = await services.outbox.list(status, limit + 1, cursor ?? null);
-      const page = rows.slice(0, limit);
-      const hasMore = rows.length > limit;
-      return {
-        success: true as const,
-        data: await Promise.all(page.map(present)),
-        has_more: hasMore,
-        next_cursor: hasMore ? page[page.length - 1]!.id : null,
-      };
+      const { page, ...paging } = pageOf(await services.outbox.list(status, limit + 1, cursor ?? null), limit, (entry) => entry.id);
+      return { success: true as const, data: await Promise.all(page.map(present)), ...paging };
     },
   );
 

@@ -6,6 +6,7 @@ import type { ListCursor } from '../../store/payments-repository.js';
 import { presentPaymentDetails } from '../presenters.js';
 import { errorResponses } from '../schemas/common.js';
 import { ListPaymentsQuery, PaymentIntentDetails } from '../schemas/payments.js';
+import { pageOf } from '../paging.js';
 
 const PaymentPage = Type.Object({
   success: Type.Literal(true),
@@ -50,15 +51,8 @@ export const paymentListRoutes: FastifyPluginAsyncTypebox<{ services: AppService
         limit + 1,
         cursor ? decodeCursor(cursor) : null,
       );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const hasMore = rows.length > limit;
-      return {
-        success: true as const,
-        data: page.map(presentPaymentDetails),
-        has_more: hasMore,
-        next_cursor: hasMore && last ? encodeCursor({ id: last.id }) : null,
-      };
+      const { page, ...paging } = pageOf(rows, limit, (last) => encodeCursor({ id: last.id }));
+      return { success: true as const, data: page.map(presentPaymentDetails), ...paging };
     },
   );
 };
