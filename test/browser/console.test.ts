@@ -83,8 +83,24 @@ describe('the operations console in a browser', () => {
   });
 
   it('finds a payment by its order id', async () => {
+    // The unfiltered list is held back until the order id is typed, then let through before the
+    // search: the list arriving while the operator types must not wipe what they typed.
+    let release!: () => void;
+    const typed = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const unfiltered = (url: URL) => url.pathname === '/payment/admin/payments' && !url.searchParams.has('orderId');
+    await page.route(unfiltered, async (route) => {
+      held += 1;
+      await typed;
+      await route.continue();
+    });
     await page.getByRole('link', { name: 'Payments', exact: true }).click();
     await page.getByLabel('Order id', { exact: true }).fill(orderId);
+    release();
+    await page.getByRole('table').waitFor();
+    await page.unroute(unfiltered);
+    assert.equal(held, 1, 'the unfiltered list was asked for once, and held');
+    assert.equal(await page.getByLabel('Order id', { exact: true }).inputValue(), orderId, 'the typed order id survives the list arriving');
     await page.getByRole('button', { name: 'Search' }).click();
     // The unfiltered list shows this payment too: wait for the filtered one, the order's single payment.
     // (The page's CSP forbids evaluating strings in it, so the test polls from outside.)

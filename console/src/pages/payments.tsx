@@ -5,6 +5,7 @@ import { money, time, ZONE } from '../format.js';
 
 const STATUSES = ['', 'succeeded', 'requires_capture', 'requires_action', 'requires_payment_method', 'processing', 'unknown', 'canceled'];
 const FIELDS = ['status', 'orderId', 'email', 'from', 'to'] as const;
+type Field = (typeof FIELDS)[number];
 
 interface Page {
   data: Payment[];
@@ -26,14 +27,7 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
   if (cursor) api.set('cursor', cursor);
   const { value: page, error } = useLoad(() => get<Page>(`/payment/admin/payments?${api}`), [api.toString()]);
 
-  const apply = (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.target as HTMLFormElement);
-    const next = new URLSearchParams();
-    for (const field of FIELDS) {
-      const value = String(form.get(field) ?? '').trim();
-      if (value) next.set(field, value);
-    }
+  const apply = (next: URLSearchParams) => {
     setCursors([]);
     location.hash = `/payments?${next}`;
   };
@@ -41,18 +35,7 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
   return (
     <>
       <h1>Payments</h1>
-      <form class="filters" onSubmit={apply} aria-label="Filters">
-        <label>Status
-          <select name="status" value={query.get('status') ?? ''}>
-            {STATUSES.map((s) => <option value={s}>{s ? s.replaceAll('_', ' ') : 'any'}</option>)}
-          </select>
-        </label>
-        <label>Order id<input name="orderId" value={query.get('orderId') ?? ''} /></label>
-        <label>Customer email<input name="email" type="email" value={query.get('email') ?? ''} /></label>
-        <label>From ({ZONE})<input name="from" type="datetime-local" value={query.get('from') ?? ''} /></label>
-        <label>To<input name="to" type="datetime-local" value={query.get('to') ?? ''} /></label>
-        <button type="submit">Search</button>
-      </form>
+      <Filters key={query.toString()} query={query} onApply={apply} />
       <ErrorNote error={error} />
       {page && (
         <>
@@ -82,5 +65,41 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
         </>
       )}
     </>
+  );
+}
+
+/**
+ * The filter form keeps what the operator types in its own state, so a list that finishes loading
+ * (or any other re-render) never puts the address's old values back over it; a new address remounts it.
+ */
+function Filters({ query, onApply }: { query: URLSearchParams; onApply: (next: URLSearchParams) => void }) {
+  const [typed, setTyped] = useState(() => Object.fromEntries(FIELDS.map((field) => [field, query.get(field) ?? ''])) as Record<Field, string>);
+  const bind = (field: Field) => ({
+    name: field,
+    value: typed[field],
+    onInput: (event: Event) => setTyped({ ...typed, [field]: (event.target as HTMLInputElement | HTMLSelectElement).value }),
+  });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const field of FIELDS) {
+      const value = typed[field].trim();
+      if (value) next.set(field, value);
+    }
+    onApply(next);
+  };
+  return (
+    <form class="filters" onSubmit={submit} aria-label="Filters">
+      <label>Status
+        <select {...bind('status')}>
+          {STATUSES.map((s) => <option value={s}>{s ? s.replaceAll('_', ' ') : 'any'}</option>)}
+        </select>
+      </label>
+      <label>Order id<input {...bind('orderId')} /></label>
+      <label>Customer email<input type="email" {...bind('email')} /></label>
+      <label>From ({ZONE})<input type="datetime-local" {...bind('from')} /></label>
+      <label>To<input type="datetime-local" {...bind('to')} /></label>
+      <button type="submit">Search</button>
+    </form>
   );
 }
