@@ -102,8 +102,7 @@ export class PaymentService {
     const amount = assertChargeAmount(input.amount, currency);
     assertRetryable(input.orderId, context);
     const terms = await this.termsOf(input, amount, currency, input.captureMethod ?? 'automatic', context);
-    const customer = await this.customers.getByCustomerId(input.customerId);
-    const card = await this.cards.get(input.paymentMethodId);
+    const [customer, card] = await Promise.all([this.customers.getByCustomerId(input.customerId), this.cards.get(input.paymentMethodId)]);
     if (card && card.customerId !== customer.id) {
       throw new AppError('payment_method_not_found', `Customer ${input.customerId} has no payment method ${input.paymentMethodId}`);
     }
@@ -350,7 +349,7 @@ export class PaymentService {
    * are best effort here, and finished by the reconciler when they fail.
    */
   async record(payment: Payment, outcome: PaymentOutcome, source: PaymentEventSource): Promise<Payment> {
-    const result = await this.payments.recordOutcome(payment.id, statusesThatCanBecome(outcome.status), outcome, source);
+    const result = await this.payments.recordOutcome(payment.id, statusesThatCanBecome(outcome.status), outcome, source, payment.status);
     if (!result.updated && result.payment.status !== outcome.status) {
       this.logger.warn(
         { paymentId: payment.id, current: result.payment.status, reported: outcome.status },

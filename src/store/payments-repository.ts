@@ -2,6 +2,7 @@ import type { CaptureMethod, OrderHold, Payment } from '../domain/models.js';
 import { notificationFor, orderStatusFor, type OrderNotificationPolicy } from '../domain/order-notifications.js';
 import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
 import type { Database, Queryable } from './database.js';
+import { holding, holdsOrder, queueNotificationSql, RECORD_CHANGE, SELECT_PAYMENT } from './payment-outcome-statements.js';
 
 interface PaymentRow {
   pending_operation: 'capture' | 'cancel' | null;
@@ -69,25 +70,12 @@ const toPayment = (row: PaymentRow): Payment => ({
   updatedAt: row.updated_at,
 });
 
-const SELECT = `SELECT p.*,
-  (SELECT c.processor_customer_id FROM customers c WHERE c.id = p.customer_id) AS customer_processor_id,
-  (SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded')::bigint AS amount_refunded
-  FROM payments p`;
+const SELECT = SELECT_PAYMENT;
 
 const UNIQUE_VIOLATION = '23505';
 /** The unique indexes through which a payment holds an order (migration 018): per customer, and order-wide. */
 const ORDER_HOLD_INDEXES = ['payments_one_live_per_customer_order_idx', 'payments_one_order_wide_hold_idx'];
 
-/**
- * The SQL condition of a payment holding its order (the indexes' own condition): in flight,
- * authorized or paid, or browser-confirmed and waiting for its card, and not superseded.
- * `$statuses` is the parameter holding ORDER_HOLDING_STATUSES.
- */
-const holding = (alias: string, statuses: string) =>
-  `${alias}.superseded_by IS NULL AND (${alias}.status = ANY(${statuses}::text[])
-     OR (${alias}.payment_method_id IS NULL AND ${alias}.status IN ('requires_payment_method', 'requires_confirmation')))`;
-
-const holdsOrder = (status: PaymentStatus) => ORDER_HOLDING_STATUSES.includes(status);
 
 export interface NewPayment {
   id: string;
@@ -254,7 +242,13 @@ export class PaymentsRepository {
     fromStatuses: readonly PaymentStatus[],
     outcome: PaymentOutcome,
     source: PaymentEventSource,
+    /** The status the caller last saw: a change from it is recorded in one statement (recordChange). */
+    expected?: PaymentStatus,
   ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus }> {
+    if (expected !== undefined) {
+      const changed = await this.recordChange(id, expected, fromStatuses, outcome, source);
+      if (changed) return changed;
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.recordOutcomeOnce(id, fromStatuses, outcome, source);
@@ -265,6 +259,34 @@ export class PaymentsRepository {
         if (code !== UNIQUE_VIOLATION || !ORDER_HOLD_INDEXES.includes(constraint ?? '') || attempt >= 3) throw error;
       }
     }
+  }
+
+  /**
+   * The common case in one statement (RECORD_CHANGE): a change of status from `expected`, of a
+   * payment not superseded, that looks for no holder of its order (its old status held the order,
+   * or the new one does not). Null when that is not the case, or when the row is no longer in
+   * `expected` (another writer moved it first): the caller then takes the general path.
+   */
+  private async recordChange(
+    id: string,
+    expected: PaymentStatus,
+    fromStatuses: readonly PaymentStatus[],
+    outcome: PaymentOutcome,
+    source: PaymentEventSource,
+  ): Promise<{ payment: Payment; updated: boolean; previous: PaymentStatus } | null> {
+    if (expected === outcome.status || !fromStatuses.includes(expected) || (holdsOrder(outcome.status) && !holdsOrder(expected))) return null;
+    const event = this.notifications ? notificationFor(expected, outcome.status, outcome.failureCode !== null) : null;
+    const orderStatus = event && this.notifications ? orderStatusFor(event, this.notifications.policy) : null;
+    const { rows } = await this.db.query<PaymentRow & { queued: number }>(RECORD_CHANGE, [
+      id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
+      outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
+      outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
+      expected, source, event, orderStatus, event !== null, [...ORDER_HOLDING_STATUSES],
+    ]);
+    const row = rows[0];
+    if (!row) return null;
+    if (row.queued > 0) this.notifications?.queued();
+    return { payment: toPayment(row), updated: true, previous: expected };
   }
 
   private async recordOutcomeOnce(
@@ -351,21 +373,9 @@ export class PaymentsRepository {
     const status = orderStatusFor(event, this.notifications.policy);
     let queued = false;
     if (status !== null) {
-      const { rows } = await tx.query(
-        `INSERT INTO outbox (event, order_id, payment_id, payload, auth_token, traceparent)
-         SELECT $2, p.order_id, p.id, jsonb_build_object('orderId', p.order_id, 'status', $3::text), p.notify_token, p.traceparent
-         FROM payments p
-         WHERE p.id = $1 AND p.order_id IS NOT NULL
-           AND ($2 <> 'payment_succeeded' OR NOT EXISTS (
-             SELECT 1 FROM outbox s
-             WHERE s.order_id = p.order_id AND s.event = 'payment_succeeded'
-               AND s.id > COALESCE((SELECT max(f.id) FROM outbox f WHERE f.order_id = p.order_id AND f.event = 'payment_failed'), 0)))
-           AND ($2 <> 'payment_failed' OR NOT EXISTS (
-             SELECT 1 FROM payments o WHERE o.order_id = p.order_id AND o.id <> p.id AND ${holding('o', '$4')}))
-         ON CONFLICT DO NOTHING
-         RETURNING id`,
-        [paymentId, event, status, [...ORDER_HOLDING_STATUSES]],
-      );
+      const { rows } = await tx.query(queueNotificationSql({ id: '$1', event: '$2', status: '$3', statuses: '$4' }), [
+        paymentId, event, status, [...ORDER_HOLDING_STATUSES],
+      ]);
       queued = rows.length > 0;
     }
     await tx.query('UPDATE payments SET notify_token = NULL WHERE id = $1 AND notify_token IS NOT NULL', [paymentId]);

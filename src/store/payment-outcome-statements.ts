@@ -1,0 +1,65 @@
+import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
+
+/**
+ * The SQL condition of a payment holding its order (the indexes' own condition): in flight,
+ * authorized or paid, or browser-confirmed and waiting for its card, and not superseded.
+ * `$statuses` is the parameter holding ORDER_HOLDING_STATUSES.
+ */
+export const holding = (alias: string, statuses: string) =>
+  `${alias}.superseded_by IS NULL AND (${alias}.status = ANY(${statuses}::text[])
+     OR (${alias}.payment_method_id IS NULL AND ${alias}.status IN ('requires_payment_method', 'requires_confirmation')))`;
+
+export const holdsOrder = (status: PaymentStatus) => ORDER_HOLDING_STATUSES.includes(status);
+
+/** A payment with what it owes its customer: its row, its customer's processor id, what was refunded. */
+export const SELECT_PAYMENT = `SELECT p.*,
+  (SELECT c.processor_customer_id FROM customers c WHERE c.id = p.customer_id) AS customer_processor_id,
+  (SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded')::bigint AS amount_refunded
+  FROM payments p`;
+
+/**
+ * The Order Service's notification of payment `id`'s status change, as an `INSERT … SELECT`
+ * answering the ids it wrote: `event` and `status` name the parameters holding the event and the
+ * order status, `statuses` ORDER_HOLDING_STATUSES, `also` a further condition. A payment is
+ * reported succeeded once and failed once; a success is not reported for an order already reported
+ * paid since its last failure, nor a failure while another payment still holds the order.
+ */
+export const queueNotificationSql = (p: { id: string; event: string; status: string; statuses: string; also?: string }) =>
+  `INSERT INTO outbox (event, order_id, payment_id, payload, auth_token, traceparent)
+   SELECT ${p.event}, p.order_id, p.id, jsonb_build_object('orderId', p.order_id, 'status', ${p.status}::text), p.notify_token, p.traceparent
+   FROM payments p
+   WHERE p.id = ${p.id} AND p.order_id IS NOT NULL${p.also ? ` AND ${p.also}` : ''}
+     AND (${p.event} <> 'payment_succeeded' OR NOT EXISTS (
+       SELECT 1 FROM outbox s
+       WHERE s.order_id = p.order_id AND s.event = 'payment_succeeded'
+         AND s.id > COALESCE((SELECT max(f.id) FROM outbox f WHERE f.order_id = p.order_id AND f.event = 'payment_failed'), 0)))
+     AND (${p.event} <> 'payment_failed' OR NOT EXISTS (
+       SELECT 1 FROM payments o WHERE o.order_id = p.order_id AND o.id <> p.id AND ${holding('o', p.statuses)}))
+   ON CONFLICT DO NOTHING
+   RETURNING id`;
+
+/**
+ * A status change recorded in one statement, when the caller knows the status it changes from
+ * ($12): the row changed only if it is still in it and not superseded (a compare-and-set; no row
+ * answered when another writer moved it first), its history entry, its notification (event $14, order status $15: null
+ * when none is sent; $16 clears the forwarded token) and the row as written. One round trip and
+ * one commit, where the general path takes a transaction of five or more.
+ */
+export const RECORD_CHANGE = `WITH recorded AS (
+   UPDATE payments SET
+     processor_payment_intent_id = COALESCE($2, processor_payment_intent_id),
+     status = $3::text, amount_capturable = $4, amount_received = $5,
+     client_secret = COALESCE($6, client_secret), next_action = $7,
+     failure_code = $8, decline_code = $9, failure_message = $10,
+     capture_before = CASE WHEN $3::text = 'requires_capture' THEN COALESCE($11::timestamptz, capture_before) ELSE $11::timestamptz END,
+     notify_token = CASE WHEN $16::boolean THEN NULL ELSE notify_token END,
+     pending_operation = NULL, pending_amount = NULL, updated_at = now()
+   WHERE id = $1 AND status = $12::text AND superseded_by IS NULL
+   RETURNING *
+ ), event AS (
+   INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, $12::text, $3::text, $13 FROM recorded
+ ), queued AS (
+   ${queueNotificationSql({ id: '$1', event: '$14::text', status: '$15', statuses: '$17', also: '$15::text IS NOT NULL AND EXISTS (SELECT 1 FROM recorded)' })}
+ )
+ ${SELECT_PAYMENT.replace('FROM payments p', 'FROM recorded p')
+   .replace('SELECT p.*,', 'SELECT p.*, (SELECT count(*) FROM queued)::int AS queued,')}`;
