@@ -4,6 +4,19 @@ export type LedgerObjectType = 'customer' | 'payment_method' | 'payment_intent' 
 
 export type IdempotencyClaim<R> = { kind: 'new' } | { kind: 'replay'; response: R } | { kind: 'mismatch' };
 
+/** A deferred write's end: written with its answer, or the key's earlier answer (or refusal). */
+export type DeferredWrite<R> = { kind: 'new'; response: R } | { kind: 'replay'; response: R } | { kind: 'mismatch' };
+
+/** What a key claimed before answers: its stored response for the same parameters, a mismatch for others. */
+async function earlierClaim<R>(db: Queryable, key: string, fingerprint: string): Promise<{ kind: 'replay'; response: R } | { kind: 'mismatch' }> {
+  const { rows } = await db.query<{ fingerprint: string; response: R }>(
+    'SELECT fingerprint, response FROM simulated_processor_idempotency_keys WHERE key = $1',
+    [key],
+  );
+  const row = rows[0]!;
+  return row.fingerprint === fingerprint ? { kind: 'replay', response: row.response } : { kind: 'mismatch' };
+}
+
 const LOCK_CLAUSES = { update: ' FOR UPDATE', share: ' FOR SHARE', none: '' } as const;
 
 /** The simulated processor's storage, seen from inside one transaction. */
@@ -25,6 +38,9 @@ export class LedgerTransaction {
     );
     return rows[0]?.data ?? null;
   }
+
+  /** Reads ahead the objects a write will `get` (a deferred write reads them in one round trip); nothing here. */
+  async preload(_objects: ReadonlyArray<{ id: string; type: LedgerObjectType }>): Promise<void> {}
 
   async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {
     await this.tx.query(
@@ -89,13 +105,7 @@ export class LedgerTransaction {
        ON CONFLICT (key) DO NOTHING RETURNING key`,
       [key, fingerprint, JSON.stringify(pending)],
     );
-    if (inserted.rowCount === 1) return { kind: 'new' };
-    const { rows } = await this.tx.query<{ fingerprint: string; response: R }>(
-      'SELECT fingerprint, response FROM simulated_processor_idempotency_keys WHERE key = $1',
-      [key],
-    );
-    const row = rows[0]!;
-    return row.fingerprint === fingerprint ? { kind: 'replay', response: row.response } : { kind: 'mismatch' };
+    return inserted.rowCount === 1 ? { kind: 'new' } : earlierClaim<R>(this.tx, key, fingerprint);
   }
 
   async saveIdempotencyResponse<R>(key: string, response: R): Promise<void> {
@@ -105,6 +115,69 @@ export class LedgerTransaction {
     ]);
   }
 }
+
+/**
+ * A ledger write that only adds objects and events after reads that need no lock (an intent's
+ * creation): the reads go to the database as they come, the inserts and events are kept and sent
+ * by `SimulatedLedger.writeAtOnce` in one statement with the idempotency key and its answer.
+ */
+class DeferredLedgerTransaction extends LedgerTransaction {
+  readonly objects: Array<{ id: string; type: LedgerObjectType; lookup_key: string | null; data: unknown }> = [];
+  readonly newEvents: Array<{ id: string; type: string; data: unknown }> = [];
+
+  private readonly read = new Map<string, unknown>();
+
+  constructor(private readonly db: Queryable) {
+    super(db);
+  }
+
+  override async get<T>(id: string, type: LedgerObjectType): Promise<T | null> {
+    // Nothing is held between the reads and the one write, so there is nothing to lock for.
+    const key = `${type}\n${id}`;
+    return this.read.has(key) ? (this.read.get(key) as T | null) : super.get<T>(id, type, 'none');
+  }
+
+  /** Reads the objects a write will look at in one round trip; `get` then answers them (or their absence). */
+  override async preload(objects: ReadonlyArray<{ id: string; type: LedgerObjectType }>): Promise<void> {
+    const { rows } = await this.db.query<{ id: string; type: LedgerObjectType; data: unknown }>(
+      'SELECT id, type, data FROM simulated_processor_objects WHERE (id, type) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+      [objects.map((o) => o.id), objects.map((o) => o.type)],
+    );
+    for (const o of objects) this.read.set(`${o.type}\n${o.id}`, null);
+    for (const row of rows) this.read.set(`${row.type}\n${row.id}`, row.data);
+  }
+
+  override async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {
+    this.objects.push({ id: object.id, type, lookup_key: lookupKey, data: object });
+  }
+
+  override async appendEvent(event: { id: string; type: string }): Promise<void> {
+    this.newEvents.push({ id: event.id, type: event.type, data: event });
+    this.appended += 1;
+  }
+
+  override update(): Promise<void> {
+    throw new Error('a deferred ledger write only adds objects');
+  }
+}
+
+/**
+ * The key with its answer, the objects and the events of a deferred write, in one statement: all
+ * of them or none (the key was claimed before; `claimed` is 0 then).
+ */
+const WRITE_AT_ONCE = `WITH claimed AS (
+   INSERT INTO simulated_processor_idempotency_keys (key, fingerprint, response) SELECT $1, $2, $3 WHERE $1::text IS NOT NULL
+   ON CONFLICT (key) DO NOTHING RETURNING key
+ ), allowed AS (
+   SELECT 1 WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
+ ), objects AS (
+   INSERT INTO simulated_processor_objects (id, type, lookup_key, data)
+   SELECT o->>'id', o->>'type', o->>'lookup_key', o->'data' FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(o, n), allowed ORDER BY n
+ ), events AS (
+   INSERT INTO simulated_processor_events (id, type, data)
+   SELECT e->>'id', e->>'type', e->'data' FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(e, n), allowed ORDER BY n
+ )
+ SELECT count(*)::int AS allowed FROM allowed`;
 
 /** Opens ledger transactions on the service's own database. */
 export class SimulatedLedger {
@@ -118,6 +191,26 @@ export class SimulatedLedger {
     // Only committed events are told of: a rolled-back one never happened.
     if (ledger && ledger.appended > 0) for (const listener of this.listeners) listener();
     return result;
+  }
+
+  /**
+   * Runs `fn` as a deferred write (DeferredLedgerTransaction): its reads now, then its answer, its
+   * objects and its events written in one statement with the idempotency key, one round trip and
+   * one commit. A key claimed before (by another call, maybe at the same moment: the statement waits
+   * for it to commit) is answered as `claimIdempotencyKey` answers it, and nothing of `fn` is written.
+   */
+  async writeAtOnce<R>(idempotency: { key: string; fingerprint: string } | null, fn: (ledger: LedgerTransaction) => Promise<R>): Promise<DeferredWrite<R>> {
+    const ledger = new DeferredLedgerTransaction(this.db);
+    const response = await fn(ledger);
+    const { rows } = await this.db.query<{ allowed: number }>(WRITE_AT_ONCE, [
+      idempotency?.key ?? null, idempotency?.fingerprint ?? null, JSON.stringify(response),
+      JSON.stringify(ledger.objects), JSON.stringify(ledger.newEvents),
+    ]);
+    if (rows[0]!.allowed === 1) {
+      if (ledger.appended > 0) for (const listener of this.listeners) listener();
+      return { kind: 'new', response };
+    }
+    return earlierClaim<R>(this.db, idempotency!.key, idempotency!.fingerprint);
   }
 
   /** Calls `listener` after each transaction that committed new events. */

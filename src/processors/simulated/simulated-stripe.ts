@@ -24,7 +24,7 @@ import {
 import { cardOf, createCardPaymentMethod, resolvePaymentMethod, unusable } from './payment-methods.js';
 import { refundPaymentIntent, settleRefund, type CreateRefundParams } from './refunds.js';
 import { paymentIntentEventTypes, recordEvents, type StripeLikeEvent } from './events.js';
-import { page, readOnce, writeOnce } from './idempotent-writes.js';
+import { page, readOnce, writeOnce, type WriteMode } from './idempotent-writes.js';
 
 export type { ConfirmPaymentIntentParams, CreatePaymentIntentParams } from './payment-intents.js';
 export type { CreateRefundParams } from './refunds.js';
@@ -195,12 +195,16 @@ export class SimulatedStripe {
     return this.write<StripeLikePaymentIntent>('payment_intents.create', params, idempotencyKey, async (tx) => {
       const checked = checkExpand(params.expand, INTENT_EXPANSIONS) ?? checkAmount(params.amount, params.currency);
       if (checked) return checked;
-      // The customer is only looked for, and the card kept from changing while it is charged, so one
-      // customer's (or one card's) payments do not wait for each other here.
+      // Only looked at, never locked: a creation only adds objects, written with its key in one
+      // statement, so one customer's (or one card's) payments do not wait for each other here.
+      await tx.preload([
+        ...(params.customer ? [{ id: params.customer, type: 'customer' as const }] : []),
+        ...(params.payment_method ? [{ id: params.payment_method, type: 'payment_method' as const }] : []),
+      ]);
       if (params.customer && !(await tx.get(params.customer, 'customer', 'none'))) return missing('customer', params.customer);
       let pm: StripeLikePaymentMethod | null = null;
       if (params.payment_method) {
-        const found = await this.resolvePaymentMethod(tx, params.payment_method, 'share');
+        const found = await this.resolvePaymentMethod(tx, params.payment_method);
         if (!found.ok) return found;
         pm = found.value;
         if (pm.metadata['detached'] === 'true') return unusable();
@@ -214,7 +218,7 @@ export class SimulatedStripe {
       await tx.insert(pi, 'payment_intent', pi.customer);
       if (pm && params.confirm) await recordEvents(tx, paymentIntentEventTypes(pi), pi, this.timestamp());
       return expandOutcome(tx, outcome, params.expand, this.validity(), pm);
-    });
+    }, 'at-once');
   }
 
   /**
@@ -378,7 +382,7 @@ export class SimulatedStripe {
     return readOnce(this.ledger, fn);
   }
 
-  private write<T>(operation: string, params: unknown, idempotencyKey: string | undefined, fn: (tx: LedgerTransaction) => Promise<Outcome<T>>): Promise<T> {
-    return writeOnce(this.ledger, operation, params, idempotencyKey, fn);
+  private write<T>(operation: string, params: unknown, idempotencyKey: string | undefined, fn: (tx: LedgerTransaction) => Promise<Outcome<T>>, mode?: WriteMode): Promise<T> {
+    return writeOnce(this.ledger, operation, params, idempotencyKey, fn, mode);
   }
 }
