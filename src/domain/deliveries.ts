@@ -1,7 +1,7 @@
 import { decideAccess, type AccessNames } from '../auth/access-rules.js';
 import { AppError } from '../errors.js';
 import type { DeliveryCheckClient } from '../peers/delivery-check.js';
-import type { AwaitedAuthorization, DeliveriesRepository, DeliveryEvent } from '../store/deliveries-repository.js';
+import type { AwaitedAuthorization, DeliveriesRepository, DeliveryEvent, PaymentTermsRow } from '../store/deliveries-repository.js';
 import type { Payment } from './models.js';
 import type { PaymentService } from './payments.js';
 import type { PaymentTerms, PaymentTermsInput, PaymentTermsPolicy } from './payment-terms.js';
@@ -53,8 +53,8 @@ export class DeliveryTerms implements PaymentTermsPolicy {
   }
 
   async assertCapturable(payment: Payment, callerToken: string | undefined): Promise<void> {
-    const terms = await this.deliveries.termsOf(payment.id);
-    if (terms?.captureOn !== 'delivery') return;
+    const terms = termsOf(payment);
+    if (terms.captureOn !== 'delivery') return;
     const events = await this.deliveries.eventsOf(payment.id);
     if (events.some((event) => event.status === DELIVERED)) return;
     const orderId = terms.orderId!;
@@ -68,6 +68,11 @@ export class DeliveryTerms implements PaymentTermsPolicy {
     }
     throw notDelivered(payment, orderId, 'no DELIVERED event has been recorded for it');
   }
+}
+
+/** A payment's delivery terms, as its row holds them. */
+function termsOf(payment: Payment): PaymentTermsRow {
+  return { paymentId: payment.id, orderId: payment.orderId, quoteId: payment.quoteId, quoteBreakdown: payment.quoteBreakdown, captureOn: payment.captureOn };
 }
 
 function notDelivered(payment: Payment, orderId: string, why: string): AppError {
@@ -128,8 +133,8 @@ export class DeliveryService {
   }
 
   async view(payment: Payment): Promise<DeliveryView> {
-    const terms = await this.deliveries.termsOf(payment.id);
-    const events = terms?.captureOn === 'delivery' ? await this.deliveries.eventsOf(payment.id) : [];
+    const terms = termsOf(payment);
+    const events = terms.captureOn === 'delivery' ? await this.deliveries.eventsOf(payment.id) : [];
     return { terms, events };
   }
 

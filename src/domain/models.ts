@@ -68,6 +68,10 @@ export interface Payment {
   supersededBy: string | null;
   /** Who the payment holds its order against (migration 018): its own customer only, or everyone. */
   orderHold: OrderHold;
+  /** Its delivery terms (migration 013): the quote it pays, the breakdown charged, capture on delivery. */
+  quoteId: string | null;
+  quoteBreakdown: Record<string, unknown> | null;
+  captureOn: 'delivery' | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -53,15 +53,6 @@ const toEvent = (row: EventRow): DeliveryEvent => ({
 export class DeliveriesRepository {
   constructor(private readonly db: Database) {}
 
-  async termsOf(paymentId: string): Promise<PaymentTermsRow | null> {
-    const { rows } = await this.db.query<{ id: string; order_id: string | null; quote_id: string | null; quote_breakdown: Record<string, unknown> | null; capture_on: 'delivery' | null }>(
-      'SELECT id, order_id, quote_id, quote_breakdown, capture_on FROM payments WHERE id = $1',
-      [paymentId],
-    );
-    const row = rows[0];
-    return row ? { paymentId: row.id, orderId: row.order_id, quoteId: row.quote_id, quoteBreakdown: row.quote_breakdown, captureOn: row.capture_on } : null;
-  }
-
   /**
    * The newest payment of an order that is captured on delivery, an order-wide one (the Order
    * Service's) before any a customer made with its own token for the same order id.

@@ -33,6 +33,9 @@ interface PaymentRow {
   decline_code: string | null;
   failure_message: string | null;
   capture_before: Date | null;
+  quote_id: string | null;
+  quote_breakdown: Record<string, unknown> | null;
+  capture_on: 'delivery' | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -66,6 +69,9 @@ const toPayment = (row: PaymentRow): Payment => ({
   createAttempt: row.create_attempt,
   supersededBy: row.superseded_by,
   orderHold: row.order_hold,
+  quoteId: row.quote_id,
+  quoteBreakdown: row.quote_breakdown,
+  captureOn: row.capture_on,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
