@@ -61,7 +61,7 @@ export interface AppDeps {
   now?: () => Date;
 }
 
-export { loggerOptions, REDACTED_LOG_PATHS } from './http/logging.js';
+export { loggerOptions } from './http/logging.js';
 
 /** Builds the HTTP application: plugins, routes and the one error handler. Tests use it through `inject`. */
 export async function buildApp(

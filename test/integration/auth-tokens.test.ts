@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportSPKI, importJWK, type CryptoKey } from 'jose';
 import type { FastifyRequest } from 'fastify';
-import { REDACTED_LOG_PATHS } from '../../src/app.js';
+import { loggerOptions } from '../../src/app.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { startTestApp, uniqueEmail, type TestApp } from '../helpers/app.js';
 import { GUARDED_ROUTES, OPEN_ROUTES, placeholderRequest } from '../helpers/guarded-routes.js';
@@ -19,7 +19,7 @@ describe('bearer tokens', () => {
   before(async () => {
     t = await startTestApp({
       jwks: true,
-      logger: { level: 'trace', redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' }, stream: { write: (line: string) => void logLines.push(line) } },
+      logger: { ...(loggerOptions({ logLevel: 'trace' }) as object), stream: { write: (line: string) => void logLines.push(line) } },
       beforeReady: (app) =>
         app.addHook('preHandler', async (request: FastifyRequest) => {
           seen.push({ url: request.url, token: request.bearerToken, ownProperty: Object.hasOwn(request, 'bearerToken'), principal: request.principal });
