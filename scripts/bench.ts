@@ -83,7 +83,9 @@ async function benchDatabase(kind: DatabaseKind, load: Omit<LoadOptions, 'url'>,
   return report;
 }
 
-const cpu = (result: LoadResult) => (result.cpuMicros === null ? '' : ` cpu ${result.cpuMicros.toFixed(0)} µs/req`);
+const cpu = (result: LoadResult) =>
+  (result.cpuMicros === null ? '' : ` cpu ${result.cpuMicros.toFixed(0)} µs/req`) +
+  (result.databaseCpuMicros === null ? '' : ` (db ${result.databaseCpuMicros.toFixed(0)})`);
 
 /** The round-trip count, in this process, on the run's PostgreSQL database or a folder of its own. */
 async function countWith(kind: DatabaseKind, env: Record<string, string>, databaseUrl: string | null, token: string) {

@@ -1,5 +1,5 @@
 /** One scenario's load: autocannon with a warm-up, then the measured run, both with the same connections. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
@@ -33,6 +33,12 @@ export interface LoadResult {
   requests: number;
   /** The server process's CPU time per answered request, in microseconds (null: not measured). */
   cpuMicros: number | null;
+  /**
+   * The local PostgreSQL server's CPU time per answered request (all its processes), in
+   * microseconds: where the rest of the machine goes. Null without a local server (PGlite runs
+   * inside the service's process, and is in its CPU time).
+   */
+  databaseCpuMicros: number | null;
 }
 
 async function once(options: LoadOptions, request: LoadRequest, seconds: number): Promise<autocannon.Result> {
@@ -68,11 +74,14 @@ async function once(options: LoadOptions, request: LoadRequest, seconds: number)
 /** Warms up (not counted), then measures for `durationSeconds`. */
 export async function runLoad(options: LoadOptions, request: LoadRequest): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await once(options, request, options.warmupSeconds);
-  const cpuBefore = await cpuTicks(options.pid);
+  const [cpuBefore, databaseBefore] = [await cpuTicks(options.pid), await postgresTicks()];
   const result = await once(options, request, options.durationSeconds);
-  const cpuAfter = await cpuTicks(options.pid);
+  const [cpuAfter, databaseAfter] = [await cpuTicks(options.pid), await postgresTicks()];
+  const perRequest = (before: number | null, after: number | null) =>
+    before !== null && after !== null && result.requests.total > 0 ? ((after - before) * 10_000) / result.requests.total : null;
   return {
-    cpuMicros: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? ((cpuAfter - cpuBefore) * 10_000) / result.requests.total : null,
+    cpuMicros: perRequest(cpuBefore, cpuAfter),
+    databaseCpuMicros: options.pid === undefined || databaseBefore === 0 ? null : perRequest(databaseBefore, databaseAfter),
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -93,11 +102,20 @@ function errorDetailOf(result: autocannon.Result): string {
 }
 
 /** User + system CPU time of a process in clock ticks (1/100 s on Linux), or null where /proc is not there. */
-async function cpuTicks(pid: number | undefined): Promise<number | null> {
+async function cpuTicks(pid: number | string | undefined, command?: string): Promise<number | null> {
   if (pid === undefined) return null;
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   if (!stat) return null;
+  if (command !== undefined && !stat.includes(`(${command})`)) return null;
   // The fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The CPU ticks of every `postgres` process on this machine (0 when there is none, or no /proc). */
+async function postgresTicks(): Promise<number> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  let total = 0;
+  for (const pid of pids) total += (await cpuTicks(pid, 'postgres')) ?? 0;
+  return total;
 }

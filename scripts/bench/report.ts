@@ -27,6 +27,7 @@ const markers = (growth: boolean) => {
 const fixed = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).replace(/,/g, ' ');
 
 const micros = (result: LoadResult) => (result.cpuMicros === null ? '—' : fixed(result.cpuMicros));
+const databaseMicros = (result: LoadResult) => (result.databaseCpuMicros === null ? '—' : fixed(result.databaseCpuMicros));
 
 export function ratioOf(row: ScenarioRow): number {
   return row.ceiling.requestsPerSecond > 0 ? row.service.requestsPerSecond / row.ceiling.requestsPerSecond : 0;
@@ -35,13 +36,13 @@ export function ratioOf(row: ScenarioRow): number {
 /** The Markdown table of one database's scenarios. */
 export function scenarioTable(report: DatabaseReport): string {
   const lines = [
-    `| ${report.database}: scenario | service req/s | p50 / p99 ms | errors | CPU µs/req | ceiling | ceiling req/s | p50 / p99 ms | errors | CPU µs/req | ratio |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${report.database}: scenario | service req/s | p50 / p99 ms | errors | CPU µs/req | database CPU µs/req | ceiling | ceiling req/s | p50 / p99 ms | errors | CPU µs/req | database CPU µs/req | ratio |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of report.rows) {
     lines.push(
-      `| \`${row.name}\` | ${fixed(row.service.requestsPerSecond)} | ${row.service.p50} / ${row.service.p99} | ${row.service.errors} | ${micros(row.service)} | ` +
-        `${row.ceilingName} | ${fixed(row.ceiling.requestsPerSecond)} | ${row.ceiling.p50} / ${row.ceiling.p99} | ${row.ceiling.errors} | ${micros(row.ceiling)} | ${fixed(ratioOf(row), 2)} |`,
+      `| \`${row.name}\` | ${fixed(row.service.requestsPerSecond)} | ${row.service.p50} / ${row.service.p99} | ${row.service.errors} | ${micros(row.service)} | ${databaseMicros(row.service)} | ` +
+        `${row.ceilingName} | ${fixed(row.ceiling.requestsPerSecond)} | ${row.ceiling.p50} / ${row.ceiling.p99} | ${row.ceiling.errors} | ${micros(row.ceiling)} | ${databaseMicros(row.ceiling)} | ${fixed(ratioOf(row), 2)} |`,
     );
   }
   return lines.join('\n');

@@ -2,7 +2,7 @@ import type { CaptureMethod, OrderHold, Payment } from '../domain/models.js';
 import { notificationFor, orderStatusFor, type OrderNotificationPolicy } from '../domain/order-notifications.js';
 import { ORDER_HOLDING_STATUSES, type PaymentStatus } from '../domain/payment-state.js';
 import type { Database, Queryable } from './database.js';
-import { holding, holdsOrder, queueNotificationSql, RECORD_CHANGE, SELECT_PAYMENT } from './payment-outcome-statements.js';
+import { holding, holdsOrder, queueNotificationSql, recordChangeSql, SELECT_PAYMENT } from './payment-outcome-statements.js';
 
 interface PaymentRow {
   pending_operation: 'capture' | 'cancel' | null;
@@ -268,7 +268,7 @@ export class PaymentsRepository {
   }
 
   /**
-   * The common case in one statement (RECORD_CHANGE): a change of status from `expected`, of a
+   * The common case in one statement (recordChangeSql): a change of status from `expected`, of a
    * payment not superseded, that looks for no holder of its order (its old status held the order,
    * or the new one does not). Null when that is not the case, or when the row is no longer in
    * `expected` (another writer moved it first): the caller then takes the general path.
@@ -283,11 +283,11 @@ export class PaymentsRepository {
     if (expected === outcome.status || !fromStatuses.includes(expected) || (holdsOrder(outcome.status) && !holdsOrder(expected))) return null;
     const event = this.notifications ? notificationFor(expected, outcome.status, outcome.failureCode !== null) : null;
     const orderStatus = event && this.notifications ? orderStatusFor(event, this.notifications.policy) : null;
-    const { rows } = await this.db.query<PaymentRow & { queued: number }>(RECORD_CHANGE, [
+    const { rows } = await this.db.query<PaymentRow & { queued: number }>(recordChangeSql(event && { event, queue: orderStatus !== null }), [
       id, outcome.processorPaymentIntentId, outcome.status, outcome.amountCapturable, outcome.amountReceived,
       outcome.clientSecret, outcome.nextAction === null ? null : JSON.stringify(outcome.nextAction),
-      outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore,
-      expected, source, event, orderStatus, event !== null, [...ORDER_HOLDING_STATUSES],
+      outcome.failureCode, outcome.declineCode, outcome.failureMessage, outcome.captureBefore, expected, source,
+      ...(orderStatus !== null ? [orderStatus, [...ORDER_HOLDING_STATUSES]] : []),
     ]);
     const row = rows[0];
     if (!row) return null;

@@ -139,12 +139,14 @@ class DeferredLedgerTransaction extends LedgerTransaction {
 
   /** Reads the objects a write will look at in one round trip; `get` then answers them (or their absence). */
   override async preload(objects: ReadonlyArray<{ id: string; type: LedgerObjectType }>): Promise<void> {
+    // Two ids at most (a customer and a card), by the primary key alone and the type checked here:
+    // a text with two parameters is planned once per connection, where an array is planned per call.
+    if (objects.length > 2) throw new Error('preload reads two objects at most');
     const { rows } = await this.db.query<{ id: string; type: LedgerObjectType; data: unknown }>(
-      'SELECT id, type, data FROM simulated_processor_objects WHERE (id, type) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
-      [objects.map((o) => o.id), objects.map((o) => o.type)],
+      'SELECT id, type, data FROM simulated_processor_objects WHERE id IN ($1, $2)',
+      [objects[0]?.id ?? null, objects[1]?.id ?? null],
     );
-    for (const o of objects) this.read.set(`${o.type}\n${o.id}`, null);
-    for (const row of rows) this.read.set(`${row.type}\n${row.id}`, row.data);
+    for (const o of objects) this.read.set(`${o.type}\n${o.id}`, rows.find((row) => row.id === o.id && row.type === o.type)?.data ?? null);
   }
 
   override async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {

@@ -85,7 +85,7 @@ test('the BENCHMARKS.md section is replaced between its markers, the rest of the
   try {
     const file = path.join(dir, 'BENCHMARKS.md');
     await writeFile(file, '# Benchmarks\n\nEarlier text.\n');
-    const result = { requestsPerSecond: 100, p50: 1, p99: 2, errors: 0, errorDetail: '', requests: 1000, cpuMicros: null };
+    const result = { requestsPerSecond: 100, p50: 1, p99: 2, errors: 0, errorDetail: '', requests: 1000, cpuMicros: null, databaseCpuMicros: null };
     const report = (rps: number): DatabaseReport => ({
       database: 'PostgreSQL',
       rows: [{ database: 'PostgreSQL', name: 'GET /x', ceilingName: 'one select', service: { ...result, requestsPerSecond: rps }, ceiling: result }],

@@ -1,6 +1,6 @@
 /**
  * A processor's answer recorded on a payment: a change from the status the caller last saw is one
- * statement (RECORD_CHANGE, a compare-and-set), and a caller whose view is stale (another writer
+ * statement (recordChangeSql, a compare-and-set), and a caller whose view is stale (another writer
  * moved the row first) changes nothing through it and goes the general, locked path, which keeps
  * the transition table. Both write the status history; neither loses a concurrent writer's change.
  */
