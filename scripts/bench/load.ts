@@ -81,7 +81,8 @@ export async function runLoad(options: LoadOptions, request: LoadRequest): Promi
     before !== null && after !== null && result.requests.total > 0 ? ((after - before) * 10_000) / result.requests.total : null;
   return {
     cpuMicros: perRequest(cpuBefore, cpuAfter),
-    databaseCpuMicros: options.pid === undefined || databaseBefore === 0 ? null : perRequest(databaseBefore, databaseAfter),
+    // A server process that ended during the run (a connection closed) takes its ticks with it: no reading then.
+    databaseCpuMicros: options.pid === undefined || databaseBefore === 0 || databaseAfter < databaseBefore ? null : perRequest(databaseBefore, databaseAfter),
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

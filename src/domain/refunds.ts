@@ -190,7 +190,7 @@ export class RefundService {
 
   private async record(refund: Refund, reported: ProcessorRefund): Promise<Refund> {
     const outcome = { processorRefundId: reported.id, status: reported.status, failureReason: reported.failureReason };
-    const result = await this.refunds.recordOutcome(refund.id, refundStatusesThatCanBecome(outcome.status), outcome);
+    const result = await this.refunds.recordOutcome(refund.id, refundStatusesThatCanBecome(outcome.status), outcome, refund.status);
     if (result.updated && isFailureAfterSuccess(result.previous, outcome.status)) {
       this.logger.error(
         {

@@ -39,6 +39,9 @@ export interface RefundableState {
   amountReserved: number;
 }
 
+/** A refund's outcome written on its row ($1 the id, $2–$4 the outcome); the crash tests' fixture knows its first words. */
+const RECORD_REFUND = 'UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now() WHERE id = $1';
+
 export class RefundsRepository {
   constructor(private readonly db: Database) {}
 
@@ -90,7 +93,16 @@ export class RefundsRepository {
     id: string,
     fromStatuses: readonly RefundStatus[],
     outcome: { processorRefundId: string | null; status: RefundStatus; failureReason: string | null },
+    /** The status the caller last saw: a change from it is one statement, a compare-and-set (else the locked path below). */
+    expected?: RefundStatus,
   ): Promise<{ refund: Refund; updated: boolean; previous: RefundStatus }> {
+    if (expected !== undefined && expected !== outcome.status && fromStatuses.includes(expected)) {
+      const { rows } = await this.db.query<RefundRow>(
+        `${RECORD_REFUND} AND status = $5 RETURNING ${COLUMNS}`,
+        [id, outcome.processorRefundId, outcome.status, outcome.failureReason, expected],
+      );
+      if (rows[0]) return { refund: toRefund(rows[0]), updated: true, previous: expected };
+    }
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<RefundRow>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1 FOR UPDATE`, [id]);
       const current = rows[0]!;
@@ -101,8 +113,7 @@ export class RefundsRepository {
         (outcome.processorRefundId === null || current.processor_refund_id === outcome.processorRefundId);
       if (unchanged || !fromStatuses.includes(previous)) return { refund: toRefund(current), updated: false, previous };
       const updated = await tx.query<RefundRow>(
-        `UPDATE refunds SET processor_refund_id = COALESCE($2, processor_refund_id), status = $3, failure_reason = $4, updated_at = now()
-         WHERE id = $1 RETURNING ${COLUMNS}`,
+        `${RECORD_REFUND} RETURNING ${COLUMNS}`,
         [id, outcome.processorRefundId, outcome.status, outcome.failureReason],
       );
       return { refund: toRefund(updated.rows[0]!), updated: true, previous };
