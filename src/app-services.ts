@@ -111,6 +111,8 @@ export function createServices(
       graceMs: config.reconciler.graceMs,
       leaseMs: config.reconciler.leaseMs,
       batchSize: 20,
+      // A pass over many rows is bound by its round trips, not the machine: a few at once.
+      concurrency: 8,
       idempotencyKeyTtlMs: config.idempotency.ttlMs,
       refundWatchMs: config.reconciler.refundWatchMs,
       refundRecheckMs: config.reconciler.refundRecheckMs,

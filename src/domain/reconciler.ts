@@ -18,6 +18,11 @@ export interface ReconcilerOptions {
   leaseMs: number;
   /** Rows claimed per round. */
   batchSize: number;
+  /**
+   * Rows of a round resolved at once (default 1). Each is a processor call and a few statements
+   * under the row's own lock, as two instances resolving their own leases at once would be.
+   */
+  concurrency?: number;
   /** How long a client's idempotency key is remembered. */
   idempotencyKeyTtlMs: number;
   /** How long after its creation a succeeded refund is still asked about: the processor may fail it later. */
@@ -92,7 +97,7 @@ export class Reconciler {
     this.timer.unref();
   }
 
-  /** Stops after the row in hand (a shutdown): what is left is claimed again by the next pass, here or elsewhere. */
+  /** Stops after the rows in hand (a shutdown): what is left is claimed again by the next pass, here or elsewhere. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
@@ -159,18 +164,23 @@ export class Reconciler {
       if (this.stopping) return counts;
       const batch = (await claim(this.options.batchSize)).filter((row) => !seen.has(row.id));
       if (batch.length === 0) return counts;
-      for (const row of batch) {
+      let next = 0;
+      const worker = async () => {
         // The rest of the batch stays leased until its lease ends, then any instance takes it.
-        if (this.stopping) return counts;
-        seen.add(row.id);
-        try {
-          await resolve(row);
-          counts.resolved += 1;
-        } catch (error) {
-          counts.failed += 1;
-          this.logger.warn({ err: error, [`${kind}Id`]: row.id }, `could not reconcile a ${kind} yet`);
+        while (next < batch.length && !this.stopping) {
+          const row = batch[next++]!;
+          seen.add(row.id);
+          try {
+            await resolve(row);
+            counts.resolved += 1;
+          } catch (error) {
+            counts.failed += 1;
+            this.logger.warn({ err: error, [`${kind}Id`]: row.id }, `could not reconcile a ${kind} yet`);
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 1, batch.length) }, worker));
+      if (this.stopping) return counts;
     }
   }
 }

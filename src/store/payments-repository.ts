@@ -446,12 +446,16 @@ export class PaymentsRepository {
       );
       if (rows.length === 0) return [];
       const ids = rows.map((row) => row.id);
-      await tx.query(
-        'UPDATE payments SET reconcile_after = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])',
+      // The lease and the rows as leased in one statement, in the claim's order.
+      const { rows: leased } = await tx.query<PaymentRow>(
+        `WITH leased AS (
+           UPDATE payments SET reconcile_after = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])
+           RETURNING *)
+         ${SELECT.replace('FROM payments p', 'FROM leased p')}`,
         [ids, leaseMs],
       );
-      const payments = await Promise.all(ids.map((id) => this.findById(id, tx)));
-      return payments.filter((p): p is Payment => p !== null);
+      const byId = new Map(leased.map((row) => [row.id, toPayment(row)]));
+      return ids.map((id) => byId.get(id)).filter((p): p is Payment => p !== undefined);
     });
   }
 
