@@ -64,8 +64,9 @@ async function benchDatabase(kind: DatabaseKind, load: Omit<LoadOptions, 'url'>,
     const ceilings = ceilingRequests();
     const only = args.scenarios?.split(',');
     for (const scenario of serviceScenarios(fixtures, token).filter((s) => !only || only.some((word) => s.name.includes(word)))) {
-      const service = await runLoad({ ...load, url: targets.service, pid: targets.servicePid }, scenario.request);
-      const ceiling = await runLoad({ ...load, url: targets.ceiling, pid: targets.ceilingPid }, ceilings[scenario.ceiling]);
+      const localDatabase = kind === 'postgres';
+      const service = await runLoad({ ...load, url: targets.service, pid: targets.servicePid, localDatabase }, scenario.request);
+      const ceiling = await runLoad({ ...load, url: targets.ceiling, pid: targets.ceilingPid, localDatabase }, ceilings[scenario.ceiling]);
       const row = { database: name, name: scenario.name, ceilingName: scenario.ceiling === 'select' ? 'one select' : 'one insert', service, ceiling };
       report.rows.push(row);
       console.log(

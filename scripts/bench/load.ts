@@ -6,6 +6,8 @@ export interface LoadOptions {
   url: string;
   /** The server's process, whose CPU time per request is measured (Linux /proc); none: not measured. */
   pid?: number | undefined;
+  /** The server uses the local PostgreSQL server, whose processes' CPU time is measured too. */
+  localDatabase?: boolean;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -74,15 +76,15 @@ async function once(options: LoadOptions, request: LoadRequest, seconds: number)
 /** Warms up (not counted), then measures for `durationSeconds`. */
 export async function runLoad(options: LoadOptions, request: LoadRequest): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await once(options, request, options.warmupSeconds);
-  const [cpuBefore, databaseBefore] = [await cpuTicks(options.pid), await postgresTicks()];
+  const cpuBefore = await cpuTicks(options.pid);
+  const database = options.localDatabase ? await PostgresCpu.start() : null;
   const result = await once(options, request, options.durationSeconds);
-  const [cpuAfter, databaseAfter] = [await cpuTicks(options.pid), await postgresTicks()];
-  const perRequest = (before: number | null, after: number | null) =>
-    before !== null && after !== null && result.requests.total > 0 ? ((after - before) * 10_000) / result.requests.total : null;
+  const cpuAfter = await cpuTicks(options.pid);
+  const databaseTicks = database ? await database.stop() : null;
+  const perRequest = (ticks: number | null) => (ticks !== null && result.requests.total > 0 ? (ticks * 10_000) / result.requests.total : null);
   return {
-    cpuMicros: perRequest(cpuBefore, cpuAfter),
-    // A server process that ended during the run (a connection closed) takes its ticks with it: no reading then.
-    databaseCpuMicros: options.pid === undefined || databaseBefore === 0 || databaseAfter < databaseBefore ? null : perRequest(databaseBefore, databaseAfter),
+    cpuMicros: perRequest(cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null),
+    databaseCpuMicros: perRequest(databaseTicks),
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -113,10 +115,50 @@ async function cpuTicks(pid: number | string | undefined, command?: string): Pro
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** The CPU ticks of every `postgres` process on this machine (0 when there is none, or no /proc). */
-async function postgresTicks(): Promise<number> {
+/** The CPU ticks of each `postgres` process on this machine, by pid. */
+async function postgresTicks(): Promise<Map<string, number>> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  let total = 0;
-  for (const pid of pids) total += (await cpuTicks(pid, 'postgres')) ?? 0;
-  return total;
+  const ticks = new Map<string, number>();
+  for (const pid of pids) {
+    const t = await cpuTicks(pid, 'postgres');
+    if (t !== null) ticks.set(pid, t);
+  }
+  return ticks;
+}
+
+/**
+ * The local PostgreSQL server's CPU over a run, sampled every half second: a backend that ends
+ * during the run (the pool closing an idle connection) takes its ticks with it, so each process
+ * counts what it used between its first and its last sample.
+ */
+class PostgresCpu {
+  private readonly first = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private sampling: Promise<void> = Promise.resolve();
+
+  static async start(): Promise<PostgresCpu | null> {
+    const cpu = new PostgresCpu();
+    await cpu.sample(true);
+    if (cpu.first.size === 0) return null;
+    cpu.timer = setInterval(() => void (cpu.sampling = cpu.sample(false)), 500);
+    return cpu;
+  }
+
+  private async sample(initial: boolean): Promise<void> {
+    for (const [pid, ticks] of await postgresTicks()) {
+      // A process born during the run counts from zero.
+      if (!this.first.has(pid)) this.first.set(pid, initial ? ticks : 0);
+      this.last.set(pid, ticks);
+    }
+  }
+
+  async stop(): Promise<number> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sampling;
+    await this.sample(false);
+    let total = 0;
+    for (const [pid, ticks] of this.last) total += ticks - (this.first.get(pid) ?? 0);
+    return total;
+  }
 }
