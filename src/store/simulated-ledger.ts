@@ -1,4 +1,5 @@
 import type { Database, Queryable } from './database.js';
+import { PendingLedgerWrites } from './ledger-writes.js';
 
 export type LedgerObjectType = 'customer' | 'payment_method' | 'payment_intent' | 'refund';
 
@@ -19,12 +20,26 @@ async function earlierClaim<R>(db: Queryable, key: string, fingerprint: string):
 
 const LOCK_CLAUSES = { update: ' FOR UPDATE', share: ' FOR SHARE', none: '' } as const;
 
-/** The simulated processor's storage, seen from inside one transaction. */
+/**
+ * The simulated processor's storage, seen from inside one transaction. Its writes are kept and
+ * sent in one statement (PendingLedgerWrites) before it reads again and when it ends.
+ */
 export class LedgerTransaction {
   /** Events appended in this transaction, so the ledger can tell its listeners once it commits. */
   appended = 0;
+  protected readonly writes = new PendingLedgerWrites();
 
   constructor(private readonly tx: Queryable) {}
+
+  /** What a read must see first: the writes made before it. */
+  protected beforeRead(): Promise<void> {
+    return this.writes.flush(this.tx);
+  }
+
+  /** Sends what is still kept; the ledger calls it before the transaction commits. */
+  finish(): Promise<void> {
+    return this.writes.flush(this.tx);
+  }
 
   /**
    * Reads an object and locks it until the transaction ends: `update` (the default) for an object
@@ -32,6 +47,7 @@ export class LedgerTransaction {
    * (a card being charged, by several payments at once), `none` for a look only.
    */
   async get<T>(id: string, type: LedgerObjectType, lock: 'update' | 'share' | 'none' = 'update'): Promise<T | null> {
+    await this.beforeRead();
     const { rows } = await this.tx.query<{ data: T }>(
       `SELECT data FROM simulated_processor_objects WHERE id = $1 AND type = $2${LOCK_CLAUSES[lock]}`,
       [id, type],
@@ -43,22 +59,16 @@ export class LedgerTransaction {
   async preload(_objects: ReadonlyArray<{ id: string; type: LedgerObjectType }>): Promise<void> {}
 
   async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {
-    await this.tx.query(
-      'INSERT INTO simulated_processor_objects (id, type, lookup_key, data) VALUES ($1, $2, $3, $4)',
-      [object.id, type, lookupKey, JSON.stringify(object)],
-    );
+    this.writes.insert(object, type, lookupKey);
   }
 
   async update(object: { id: string }, lookupKey: string | null): Promise<void> {
-    await this.tx.query('UPDATE simulated_processor_objects SET data = $2, lookup_key = $3 WHERE id = $1', [
-      object.id,
-      JSON.stringify(object),
-      lookupKey,
-    ]);
+    this.writes.update(object, lookupKey);
   }
 
   /** Objects of one type under one lookup key, oldest first (newest first when asked, as Stripe lists). */
   async find<T>(type: LedgerObjectType, lookupKey: string, limit = 100, order: 'oldest' | 'newest' = 'oldest'): Promise<T[]> {
+    await this.beforeRead();
     const { rows } = await this.tx.query<{ data: T }>(
       `SELECT data FROM simulated_processor_objects WHERE type = $1 AND lookup_key = $2 ORDER BY seq ${order === 'newest' ? 'DESC' : ''} LIMIT $3`,
       [type, lookupKey, limit],
@@ -68,6 +78,7 @@ export class LedgerTransaction {
 
   /** Objects of one type whose `status` is one of `statuses`, oldest first, locked until the transaction ends. */
   async findByStatus<T>(type: LedgerObjectType, statuses: readonly string[], limit = 1000): Promise<T[]> {
+    await this.beforeRead();
     const { rows } = await this.tx.query<{ data: T }>(
       `SELECT data FROM simulated_processor_objects WHERE type = $1 AND data->>'status' = ANY($2::text[])
        ORDER BY seq LIMIT $3 FOR UPDATE`,
@@ -78,16 +89,13 @@ export class LedgerTransaction {
 
   /** Appends an event the processor would send; events are never changed. */
   async appendEvent(event: { id: string; type: string }): Promise<void> {
-    await this.tx.query('INSERT INTO simulated_processor_events (id, type, data) VALUES ($1, $2, $3)', [
-      event.id,
-      event.type,
-      JSON.stringify(event),
-    ]);
+    this.writes.event(event);
     this.appended += 1;
   }
 
   /** The events after `afterSeq`, oldest first, each with its position. */
   async events<T>(afterSeq: number, limit: number): Promise<Array<{ seq: number; event: T }>> {
+    await this.beforeRead();
     const { rows } = await this.tx.query<{ seq: string; data: T }>(
       'SELECT seq, data FROM simulated_processor_events WHERE seq > $1 ORDER BY seq LIMIT $2',
       [afterSeq, limit],
@@ -100,6 +108,7 @@ export class LedgerTransaction {
    * primary key until this transaction ends, then sees the stored response.
    */
   async claimIdempotencyKey<R>(key: string, fingerprint: string, pending: R): Promise<IdempotencyClaim<R>> {
+    await this.beforeRead();
     const inserted = await this.tx.query(
       `INSERT INTO simulated_processor_idempotency_keys (key, fingerprint, response) VALUES ($1, $2, $3)
        ON CONFLICT (key) DO NOTHING RETURNING key`,
@@ -109,10 +118,7 @@ export class LedgerTransaction {
   }
 
   async saveIdempotencyResponse<R>(key: string, response: R): Promise<void> {
-    await this.tx.query('UPDATE simulated_processor_idempotency_keys SET response = $2 WHERE key = $1', [
-      key,
-      JSON.stringify(response),
-    ]);
+    this.writes.respond(key, response);
   }
 }
 
@@ -122,13 +128,15 @@ export class LedgerTransaction {
  * by `SimulatedLedger.writeAtOnce` in one statement with the idempotency key and its answer.
  */
 class DeferredLedgerTransaction extends LedgerTransaction {
-  readonly objects: Array<{ id: string; type: LedgerObjectType; lookup_key: string | null; data: unknown }> = [];
-  readonly newEvents: Array<{ id: string; type: string; data: unknown }> = [];
-
   private readonly read = new Map<string, unknown>();
 
   constructor(private readonly db: Queryable) {
     super(db);
+  }
+
+  /** Nothing is sent before the one write: the reads need not see it (they are of other objects). */
+  protected override beforeRead(): Promise<void> {
+    return Promise.resolve();
   }
 
   override async get<T>(id: string, type: LedgerObjectType): Promise<T | null> {
@@ -149,37 +157,15 @@ class DeferredLedgerTransaction extends LedgerTransaction {
     for (const o of objects) this.read.set(`${o.type}\n${o.id}`, rows.find((row) => row.id === o.id && row.type === o.type)?.data ?? null);
   }
 
-  override async insert(object: { id: string }, type: LedgerObjectType, lookupKey: string | null): Promise<void> {
-    this.objects.push({ id: object.id, type, lookup_key: lookupKey, data: object });
-  }
-
-  override async appendEvent(event: { id: string; type: string }): Promise<void> {
-    this.newEvents.push({ id: event.id, type: event.type, data: event });
-    this.appended += 1;
-  }
-
   override update(): Promise<void> {
     throw new Error('a deferred ledger write only adds objects');
   }
-}
 
-/**
- * The key with its answer, the objects and the events of a deferred write, in one statement: all
- * of them or none (the key was claimed before; `claimed` is 0 then).
- */
-const WRITE_AT_ONCE = `WITH claimed AS (
-   INSERT INTO simulated_processor_idempotency_keys (key, fingerprint, response) SELECT $1, $2, $3 WHERE $1::text IS NOT NULL
-   ON CONFLICT (key) DO NOTHING RETURNING key
- ), allowed AS (
-   SELECT 1 WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claimed)
- ), objects AS (
-   INSERT INTO simulated_processor_objects (id, type, lookup_key, data)
-   SELECT o->>'id', o->>'type', o->>'lookup_key', o->'data' FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(o, n), allowed ORDER BY n
- ), events AS (
-   INSERT INTO simulated_processor_events (id, type, data)
-   SELECT e->>'id', e->>'type', e->'data' FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(e, n), allowed ORDER BY n
- )
- SELECT count(*)::int AS allowed FROM allowed`;
+  /** The kept objects and events, written with the key claimed in the same statement; false when the key was claimed before. */
+  writeWithKey(key: { key: string; fingerprint: string } | null, response: unknown): Promise<boolean> {
+    return this.writes.writeWithKey(this.db, key, response);
+  }
+}
 
 /** Opens ledger transactions on the service's own database. */
 export class SimulatedLedger {
@@ -189,7 +175,11 @@ export class SimulatedLedger {
 
   async transaction<T>(fn: (ledger: LedgerTransaction) => Promise<T>): Promise<T> {
     let ledger: LedgerTransaction | undefined;
-    const result = await this.db.transaction((tx) => fn((ledger = new LedgerTransaction(tx))));
+    const result = await this.db.transaction(async (tx) => {
+      const value = await fn((ledger = new LedgerTransaction(tx)));
+      await ledger.finish();
+      return value;
+    });
     // Only committed events are told of: a rolled-back one never happened.
     if (ledger && ledger.appended > 0) for (const listener of this.listeners) listener();
     return result;
@@ -204,11 +194,7 @@ export class SimulatedLedger {
   async writeAtOnce<R>(idempotency: { key: string; fingerprint: string } | null, fn: (ledger: LedgerTransaction) => Promise<R>): Promise<DeferredWrite<R>> {
     const ledger = new DeferredLedgerTransaction(this.db);
     const response = await fn(ledger);
-    const { rows } = await this.db.query<{ allowed: number }>(WRITE_AT_ONCE, [
-      idempotency?.key ?? null, idempotency?.fingerprint ?? null, JSON.stringify(response),
-      JSON.stringify(ledger.objects), JSON.stringify(ledger.newEvents),
-    ]);
-    if (rows[0]!.allowed === 1) {
+    if (await ledger.writeWithKey(idempotency, response)) {
       if (ledger.appended > 0) for (const listener of this.listeners) listener();
       return { kind: 'new', response };
     }

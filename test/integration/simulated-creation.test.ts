@@ -54,6 +54,17 @@ describe('the simulated processor creating an intent', () => {
     assert.equal(await intentsOf(orderId), 1);
   });
 
+  it('payments at once with a pm_ id never seen (the demo convenience) all go through, on one card', async () => {
+    const demo = new SimulatedStripe(new SimulatedLedger(t.db), { acceptAnyPaymentMethodId: true });
+    const orderId = `order_${randomBytes(4).toString('hex')}`;
+    const card = `pm_unseen${randomBytes(4).toString('hex')}`;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      demo.createPaymentIntent({ amount: 1200, currency: 'usd', customer, payment_method: card, confirm: true, metadata: { order_id: orderId } }, `k-${orderId}-${i}`)));
+    assert.deepEqual(answers.map((a) => a.status), Array(6).fill('succeeded'));
+    assert.equal(await intentsOf(orderId), 6);
+    assert.equal(await count('simulated_processor_objects', "type = 'payment_method' AND id = $1", card), 1);
+  });
+
   it('a refusal before anything is made writes no intent; its answer is kept for its key', async () => {
     const orderId = `order_${randomBytes(4).toString('hex')}`;
     const key = `k-${randomBytes(6).toString('hex')}`;
